@@ -1,0 +1,20 @@
+"""protuning-mm: Pro-tuning (prompt tuning of frozen vision backbones) for OpenMMLab.
+
+Importing this package (e.g. through ``custom_imports = dict(imports=['protuning_mm'])``)
+registers ``ProTuningBackbone``, ``PromptBlock`` and the hooks in the root mmengine registries,
+where mmpretrain, mmdet and mmseg configs all find them, and lets ``torch.load`` read the
+checkpoints mmengine writes (see ``utils/checkpoint_compat.py``).
+"""
+from .utils.checkpoint_compat import allow_mmengine_checkpoints
+from .version import __version__
+
+allow_mmengine_checkpoints()
+
+from .adapters import get_adapter, register_adapter, supported_backbones  # noqa: E402
+from .engine import ParamReportHook, param_report  # noqa: E402
+from .models import ProTuningBackbone, PromptBlock  # noqa: E402
+
+__all__ = [
+    '__version__', 'ProTuningBackbone', 'PromptBlock', 'ParamReportHook', 'param_report',
+    'get_adapter', 'register_adapter', 'supported_backbones', 'allow_mmengine_checkpoints'
+]

@@ -1,0 +1,40 @@
+"""Swin Transformer adapter: mmpretrain, mmdet and mmseg ``SwinTransformer``.
+
+Prompts go after each of the four stages as the original Swin defines them (``BasicLayer``: blocks
+*then* patch merging), so stage i < 3 is prompted on the output of its patch merging
+(channels 2C) and the last stage on its block output (SPEC.md: 192/384/768/768 for Swin-S).
+mmdet/mmseg take their dense features *before* merging, so there the prompt of stage i reaches
+the head through stage i+1, exactly as in the original Swin.
+"""
+from typing import List
+
+import torch.nn as nn
+
+from .base import BackboneAdapter, StageSpec, register_adapter
+
+# Transformer defaults (SPEC.md: ~1.05 C^2 per block): inner width C/2, SE on the inner width.
+TRANSFORMER_PROMPT_CFG = dict(hidden_ratio=0.5, se_position='hidden', se_reduction=16)
+
+
+@register_adapter
+class SwinAdapter(BackboneAdapter):
+    """Stages: ``stages.{i}.downsample`` for stages with patch merging, else ``stages.{i}``."""
+    backbone_types = (
+        'mmpretrain.models.backbones.SwinTransformer',
+        'mmdet.models.backbones.SwinTransformer',
+        'mmseg.models.backbones.SwinTransformer',
+    )
+    default_prompt_cfg = TRANSFORMER_PROMPT_CFG
+
+    def stages(self) -> List[StageSpec]:
+        specs = []
+        for i, stage in enumerate(self.backbone.stages):
+            if stage.downsample is not None:
+                specs.append(StageSpec(f'stages.{i}.downsample', stage.downsample.out_channels, 'tokens_hw'))
+            else:
+                norms = [m for m in stage.modules() if isinstance(m, nn.LayerNorm)]
+                specs.append(StageSpec(f'stages.{i}', norms[-1].normalized_shape[0], 'tokens_hw'))
+        return specs
+
+    def blocks(self) -> List[nn.Module]:
+        return [block for stage in self.backbone.stages for block in stage.blocks]

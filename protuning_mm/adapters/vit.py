@@ -1,0 +1,67 @@
+"""Vision Transformer / DeiT adapter (mmpretrain ``VisionTransformer`` and its subclasses, e.g.
+``DistilledVisionTransformer``, ``DeiT3``).
+
+Candidate positions are 0 = after the patch embedding and i = after transformer layer i
+(1-based), so a 12-layer DeiT has positions 0..12. Presets follow paper Table 9: ``U5`` (default:
+0 and layers 3, 6, 9, 12), ``F1``/``F5`` (one/five blocks after the first layer), ``L1``/``L5``
+(after the last layer).
+
+Prompt blocks work on the patch tokens viewed as a map. The extra (class/distillation) tokens get
+the spatial mean of the same prompt: otherwise a block after the last layer could not reach a
+``cls_token`` head at all (no gradient, and DDP would need ``find_unused_parameters``).
+"""
+from typing import Any, Dict, List, Optional, Tuple
+
+import torch
+import torch.nn as nn
+
+from .base import (BackboneAdapter, Rebuild, StageSpec, map_to_tokens, register_adapter,
+                   tokens_to_map)
+from .swin import TRANSFORMER_PROMPT_CFG
+
+
+@register_adapter
+class ViTAdapter(BackboneAdapter):
+    """Positions: ``patch_embed`` then ``layers.0`` ... ``layers.{L-1}``."""
+    backbone_types = ('mmpretrain.models.backbones.VisionTransformer', )
+    default_prompt_cfg = TRANSFORMER_PROMPT_CFG
+    default_positions = 'U5'
+
+    def stages(self) -> List[StageSpec]:
+        c = self.backbone.embed_dims
+        return [StageSpec('patch_embed', c, 'tokens_hw')] + [
+            StageSpec(f'layers.{i}', c, 'vit_tokens') for i in range(len(self.backbone.layers))
+        ]
+
+    def blocks(self) -> List[nn.Module]:
+        return list(self.backbone.layers)
+
+    def presets(self) -> Dict[str, Tuple[Optional[List[int]], int]]:
+        depth = len(self.backbone.layers)
+        return {
+            'all': (None, 1),
+            'U5': ([0, depth // 4, depth // 2, 3 * depth // 4, depth], 1),
+            'F1': ([1], 1),
+            'F5': ([1], 5),
+            'L1': ([depth], 1),
+            'L5': ([depth], 5),
+        }
+
+    def context_modules(self) -> List[str]:
+        return ['patch_embed']
+
+    def record_context(self, name: str, output: Any, ctx: Dict[str, Any]) -> None:
+        ctx['patch_resolution'] = output[1]  # PatchEmbed returns (tokens, (H, W))
+
+    def unpack(self, spec: StageSpec, output: Any, ctx: Dict[str, Any]) -> Tuple[torch.Tensor, Rebuild]:
+        if spec.layout != 'vit_tokens':
+            return super().unpack(spec, output, ctx)
+        n_extra = self.backbone.num_extra_tokens
+        extra, patches = output[:, :n_extra], output[:, n_extra:]
+        fmap = tokens_to_map(patches, ctx['patch_resolution'])
+
+        def rebuild(y: torch.Tensor) -> torch.Tensor:
+            delta = (y - fmap).mean((2, 3)).unsqueeze(1)
+            return torch.cat([extra + delta, map_to_tokens(y)], dim=1)
+
+        return fmap, rebuild

@@ -1,0 +1,62 @@
+import pytest
+import torch
+
+from protuning_mm.models import PromptBlock
+
+
+@pytest.mark.parametrize('se_position', ['output', 'hidden', 'none'])
+@pytest.mark.parametrize('kernel_size', [3, 5, 7])
+def test_identity_at_init_and_shape(se_position, kernel_size):
+    block = PromptBlock(32, kernel_size=kernel_size, se_position=se_position)
+    x = torch.randn(2, 32, 9, 7)
+    assert torch.equal(block(x), x)
+    assert block.dwconv.kernel_size == (kernel_size, kernel_size)
+    assert block.dwconv.groups == block.hidden_channels == 8
+
+
+def test_blend_is_x_plus_beta_prompt():
+    torch.manual_seed(0)
+    block = PromptBlock(16, beta_init=0.5)
+    torch.nn.init.normal_(block.conv2.weight)
+    x = torch.randn(1, 16, 5, 5)
+    prompt = block.prompt(x)
+    assert prompt.abs().sum() > 0
+    torch.testing.assert_close(block(x), x + 0.5 * prompt)
+
+
+def test_beta_learnable_or_fixed():
+    learnable = PromptBlock(16)
+    assert any(p is learnable.beta for p in learnable.parameters())
+    fixed = PromptBlock(16, beta_init=4.0, learnable_beta=False)
+    assert all(p is not fixed.beta for p in fixed.parameters())
+    assert float(fixed.beta) == 4.0 and 'beta' in fixed.state_dict()
+
+
+def test_init_weights_keeps_identity():
+    block = PromptBlock(16, init_cfg=dict(type='Kaiming', layer='Conv2d'))
+    block.init_weights()
+    x = torch.randn(1, 16, 4, 4)
+    assert torch.equal(block(x), x)
+
+
+def test_every_part_trains_after_a_few_steps():
+    torch.manual_seed(0)
+    block = PromptBlock(16, se_position='output')
+    before = {n: p.detach().clone() for n, p in block.named_parameters()}
+    opt = torch.optim.Adam(block.parameters(), lr=1e-2)
+    x, target = torch.randn(4, 16, 6, 6), torch.randn(4, 16, 6, 6)
+    for _ in range(3):
+        opt.zero_grad()
+        torch.nn.functional.mse_loss(block(x), target).backward()
+        opt.step()
+    unchanged = [n for n, p in block.named_parameters() if torch.equal(p, before[n])]
+    assert unchanged == []
+
+
+@pytest.mark.parametrize('kwargs, match', [
+    (dict(se_position='middle'), 'se_position'),
+    (dict(kernel_size=4), 'kernel_size'),
+])
+def test_bad_options(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        PromptBlock(16, **kwargs)

@@ -1,0 +1,209 @@
+"""ProTuningBackbone over every adapter x every paradigm, on small real OpenMMLab/timm backbones."""
+import copy
+
+import pytest
+import torch
+import torch.nn as nn
+from mmengine.registry import MODELS
+
+from protuning_mm.models import ProTuningBackbone
+
+SWIN_TINY = dict(embed_dims=16, depths=(1, 1, 1, 1), num_heads=(1, 1, 1, 1), window_size=2,
+                 out_indices=(0, 1, 2, 3))
+VIT_TINY = dict(arch=dict(embed_dims=32, num_layers=4, num_heads=2, feedforward_channels=64),
+                img_size=32, patch_size=8)
+
+# name -> (inner backbone config, input size)
+BACKBONES = {
+    'mmpretrain.ResNet': (dict(type='mmpretrain.ResNet', depth=18, out_indices=(0, 1, 2, 3)), 64),
+    'mmpretrain.ResNetV1c': (dict(type='mmpretrain.ResNetV1c', depth=50, out_indices=(3, )), 64),
+    'mmpretrain.ResNetV1d': (dict(type='mmpretrain.ResNetV1d', depth=18, out_indices=(2, 3)), 64),
+    'mmpretrain.RegNet': (dict(type='mmpretrain.RegNet', arch='regnetx_400mf', out_indices=(0, 1, 2, 3)), 64),
+    'mmpretrain.MobileNetV2': (dict(type='mmpretrain.MobileNetV2', widen_factor=0.5), 64),
+    'mmpretrain.SwinTransformer': (dict(type='mmpretrain.SwinTransformer', img_size=64, arch=dict(
+        embed_dims=16, depths=[1, 1, 1, 1], num_heads=[1, 1, 1, 1]), window_size=2, out_indices=(0, 1, 2, 3)), 64),
+    'mmpretrain.VisionTransformer': (dict(type='mmpretrain.VisionTransformer', **VIT_TINY), 32),
+    'mmpretrain.DistilledVisionTransformer': (dict(type='mmpretrain.DistilledVisionTransformer', **VIT_TINY), 32),
+    'mmdet.ResNet': (dict(type='mmdet.ResNet', depth=18, frozen_stages=1, norm_eval=True), 64),
+    'mmdet.SwinTransformer': (dict(type='mmdet.SwinTransformer', **SWIN_TINY), 64),
+    'mmseg.ResNetV1c': (dict(type='mmseg.ResNetV1c', depth=18, dilations=(1, 1, 2, 4), strides=(1, 2, 1, 1),
+                             norm_cfg=dict(type='BN', requires_grad=True)), 64),
+    'mmseg.SwinTransformer': (dict(type='mmseg.SwinTransformer', **SWIN_TINY), 64),
+    'mmpretrain.TIMMBackbone': (dict(type='mmpretrain.TIMMBackbone', model_name='resnet18', features_only=True,
+                                     pretrained=False, out_indices=(1, 2, 3, 4)), 64),
+}
+PARADIGMS = ['scratch', 'head', 'partial-1', 'full', 'protuning', 'protuning+full']
+
+
+def as_list(outputs):
+    return list(outputs) if isinstance(outputs, (tuple, list)) else [outputs]
+
+
+class TinyTask(nn.Module):
+    """A backbone plus a linear head on its pooled outputs, like a classifier."""
+
+    def __init__(self, backbone: nn.Module, in_size: int) -> None:
+        super().__init__()
+        self.backbone = backbone
+        with torch.no_grad():
+            width = self.features(torch.zeros(1, 3, in_size, in_size)).shape[1]
+        self.head = nn.Linear(width, 3)
+
+    def features(self, x):
+        outs = [o.mean((2, 3)) if o.dim() == 4 else o for o in as_list(self.backbone(x))]
+        return torch.cat(outs, dim=1)
+
+    def forward(self, x):
+        return self.head(self.features(x))
+
+
+def build(name, paradigm, **kwargs):
+    cfg, size = BACKBONES[name]
+    torch.manual_seed(0)
+    return ProTuningBackbone(backbone=copy.deepcopy(cfg), paradigm=paradigm, **kwargs), size
+
+
+def batchnorm_state(module):
+    return {n: b.clone() for n, b in module.named_buffers() if 'running' in n}
+
+
+@pytest.mark.parametrize('paradigm', PARADIGMS)
+@pytest.mark.parametrize('name', list(BACKBONES))
+def test_adapter_paradigm_table(name, paradigm):
+    wrapped, size = build(name, paradigm)
+    x = torch.rand(2, 3, size, size)
+
+    # Same outputs (count, shapes, values) as the plain backbone with the same weights.
+    plain = MODELS.build(copy.deepcopy(BACKBONES[name][0]))
+    plain.load_state_dict(wrapped.backbone.state_dict())
+    plain.eval(), wrapped.eval()
+    with torch.no_grad():
+        expected, got = as_list(plain(x)), as_list(wrapped(x))
+    assert len(got) == len(expected)
+    for e, g in zip(expected, got):
+        assert g.shape == e.shape
+        assert torch.equal(g, e), 'the wrapped model must equal the frozen one at init'
+
+    # What is trainable follows the paradigm, by structure.
+    prompt_params = {id(p) for p in wrapped.prompts.parameters()}
+    backbone_trainable = [n for n, p in wrapped.backbone.named_parameters() if p.requires_grad]
+    if paradigm in ('protuning', 'protuning+full'):
+        assert len(wrapped.prompts) > 0 and all(p.requires_grad for p in wrapped.prompts.parameters())
+    else:
+        assert len(wrapped.prompts) == 0
+    if paradigm in ('protuning', 'head'):
+        assert backbone_trainable == []
+    elif paradigm == 'partial-1':
+        last = wrapped.trainable_backbone_modules()
+        assert len(last) == 1
+        assert {id(p) for p in wrapped.backbone.parameters() if p.requires_grad} == \
+            {id(p) for p in last[0].parameters()}
+    else:  # full / scratch / protuning+full: the backbone's own rules (e.g. mmdet frozen_stages)
+        assert backbone_trainable
+        if name == 'mmdet.ResNet':
+            assert not any(n.startswith(('conv1', 'layer1.')) for n in backbone_trainable)
+
+    # train() keeps frozen parts, BN included, in eval mode and returns the module.
+    model = TinyTask(wrapped, size)
+    assert model.train() is model
+    trainable_modules = {id(m) for b in wrapped.trainable_backbone_modules() for m in b.modules()}
+    for m in wrapped.backbone.modules():
+        if isinstance(m, nn.modules.batchnorm._BatchNorm) and paradigm in ('protuning', 'head'):
+            assert not m.training
+        if isinstance(m, nn.modules.batchnorm._BatchNorm) and paradigm == 'partial-1' \
+                and id(m) not in trainable_modules:
+            assert not m.training
+    assert all(m.training for m in wrapped.prompts.modules())
+
+    # A few optimizer steps: exactly the trainable parameters change; frozen BN stats don't.
+    before = {n: p.detach().clone() for n, p in model.named_parameters()}
+    frozen_bn = batchnorm_state(wrapped.backbone) if paradigm in ('protuning', 'head') else {}
+    opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=1e-2)
+    for _ in range(3):
+        opt.zero_grad()
+        nn.functional.cross_entropy(model(x), torch.tensor([0, 2])).backward()
+        opt.step()
+    changed = {n for n, p in model.named_parameters() if not torch.equal(p, before[n])}
+    trainable = {n for n, p in model.named_parameters() if p.requires_grad}
+    assert changed == trainable
+    for n, b in frozen_bn.items():
+        assert torch.equal(b, dict(wrapped.backbone.named_buffers())[n]), n
+    assert prompt_params <= {id(p) for p in model.parameters() if p.requires_grad}
+
+
+def test_copy_hooks_the_copy():
+    wrapped, size = build('mmpretrain.ResNet', 'protuning')
+    clone = copy.deepcopy(wrapped)
+    for p in clone.prompts.parameters():
+        nn.init.normal_(p)
+    x = torch.rand(1, 3, size, size)
+    wrapped.eval(), clone.eval()
+    assert not torch.equal(clone(x)[-1], wrapped(x)[-1])
+
+
+@pytest.mark.parametrize('positions, blocks, expected', [
+    (None, None, {'patch_embed': 1, 'layers_0': 1, 'layers_1': 1, 'layers_2': 1, 'layers_3': 1}),
+    ('U5', None, {'patch_embed': 1, 'layers_0': 1, 'layers_1': 1, 'layers_2': 1, 'layers_3': 1}),
+    ('F1', None, {'layers_0': 1}),
+    ('F5', None, {'layers_0': 5}),
+    ('L1', None, {'layers_3': 1}),
+    ('L5', None, {'layers_3': 5}),
+    ([2, 0], [3, 1], {'patch_embed': 1, 'layers_1': 3}),
+])
+def test_vit_positions(positions, blocks, expected):
+    wrapped, _ = build('mmpretrain.VisionTransformer', 'protuning', positions=positions,
+                       blocks_per_position=blocks)
+    assert {k: len(v) for k, v in wrapped.prompts.items()} == expected
+
+
+def test_blocks_per_position_stacks_blocks():
+    wrapped, size = build('mmpretrain.ResNet', 'protuning', blocks_per_position=3)
+    assert [len(v) for v in wrapped.prompts.values()] == [3, 3, 3, 3]
+
+
+def test_prompt_cfg_overrides_adapter_defaults():
+    wrapped, _ = build('mmpretrain.ResNet', 'protuning',
+                       prompt_cfg=dict(kernel_size=7, beta_init=1.0, learnable_beta=False))
+    block = wrapped.prompts['layer1'][0]
+    assert block.dwconv.kernel_size == (7, 7) and float(block.beta) == 1.0
+    assert not any(n.endswith('beta') for n, _ in wrapped.named_parameters())
+
+
+@pytest.mark.parametrize('kwargs, error, match', [
+    (dict(paradigm='finetune'), ValueError, 'Unknown tuning paradigm .*partial-k'),
+    (dict(paradigm='partial-0'), ValueError, 'Unknown tuning paradigm'),
+    (dict(positions=[4]), ValueError, r'out of range.*0\.\.3 \(0=layer1'),
+    (dict(positions='U5'), ValueError, "Unknown positions preset 'U5'"),
+    (dict(positions=[1, 1]), ValueError, 'distinct'),
+    (dict(blocks_per_position=[1, 2]), ValueError, 'blocks_per_position'),
+    (dict(prompt_cfg=dict(kernal_size=3)), ValueError, r"Unknown prompt_cfg option\(s\) \['kernal_size'\]"),
+    (dict(paradigmm='head'), TypeError, 'paradigmm'),
+])
+def test_bad_options_fail_clearly(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        build('mmpretrain.ResNet', **{'paradigm': 'protuning', **kwargs})
+
+
+def test_unknown_backbone_lists_supported_ones():
+    with pytest.raises(TypeError, match='no adapter for .*ConvNeXt.*mmpretrain.models.backbones.ResNet'):
+        ProTuningBackbone(backbone=dict(type='mmpretrain.ConvNeXt', arch='atto'))
+
+
+def test_partial_k_larger_than_backbone():
+    with pytest.raises(ValueError, match='only 8 blocks'):
+        build('mmpretrain.ResNet', 'partial-9')
+
+
+def test_scratch_drops_pretrained_weights(tmp_path):
+    # A checkpoint the 'full' paradigm loads and 'scratch' must not.
+    torch.manual_seed(1)
+    ref = MODELS.build(dict(type='mmpretrain.ResNet', depth=18))
+    ckpt = tmp_path / 'r18.pth'
+    torch.save({'state_dict': {f'backbone.{k}': v for k, v in ref.state_dict().items()}}, ckpt)
+    cfg = dict(type='mmpretrain.ResNet', depth=18,
+               init_cfg=dict(type='Pretrained', checkpoint=str(ckpt), prefix='backbone'))
+    full = ProTuningBackbone(backbone=cfg, paradigm='full')
+    scratch = ProTuningBackbone(backbone=cfg, paradigm='scratch')
+    w = 'conv1.weight'
+    assert torch.equal(full.backbone.state_dict()[w], ref.state_dict()[w])
+    assert not torch.equal(scratch.backbone.state_dict()[w], ref.state_dict()[w])

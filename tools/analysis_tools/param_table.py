@@ -1,0 +1,34 @@
+"""Print the prompt-block parameter counts of the default Pro-tuning design next to the paper's.
+
+Usage:
+    python tools/analysis_tools/param_table.py [--prompt-cfg key=value ...]
+
+Builds each paper backbone with random weights (nothing is downloaded) and counts the parameters
+of its prompt blocks and beta.
+"""
+import argparse
+
+from mmengine.config import DictAction
+
+from protuning_mm import ProTuningBackbone
+from protuning_mm.utils.paper_targets import PROMPT_PARAM_TARGETS
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--prompt-cfg', nargs='+', action=DictAction, default={},
+                        help='PromptBlock options to try instead of the defaults')
+    args = parser.parse_args()
+    print('| backbone | prompt positions | widths | ours | paper | diff |')
+    print('| --- | --- | --- | ---: | ---: | ---: |')
+    for name, (cfg, target) in PROMPT_PARAM_TARGETS.items():
+        model = ProTuningBackbone(backbone=dict(cfg), prompt_cfg=args.prompt_cfg or None)
+        ours = sum(p.numel() for p in model.prompts.parameters())
+        where = ', '.join(s.name for s in model.prompt_stages)
+        widths = ', '.join(str(s.channels) for s in model.prompt_stages)
+        print(f'| {name} | {where} | {widths} | {ours / 1e6:.3f}M | {target / 1e6:.3f}M | '
+              f'{100 * (ours - target) / target:+.1f}% |')
+
+
+if __name__ == '__main__':
+    main()
