@@ -10,7 +10,7 @@ from protuning_mm.models import ProTuningBackbone
 
 SWIN_TINY = dict(embed_dims=16, depths=(1, 1, 1, 1), num_heads=(1, 1, 1, 1), window_size=2,
                  out_indices=(0, 1, 2, 3))
-VIT_TINY = dict(arch=dict(embed_dims=32, num_layers=4, num_heads=2, feedforward_channels=64),
+VIT_TINY = dict(arch=dict(embed_dims=64, num_layers=4, num_heads=2, feedforward_channels=64),
                 img_size=32, patch_size=8)
 
 # name -> (inner backbone config, input size)
@@ -36,7 +36,10 @@ PARADIGMS = ['scratch', 'head', 'partial-1', 'full', 'protuning', 'protuning+ful
 
 
 def as_list(outputs):
-    return list(outputs) if isinstance(outputs, (tuple, list)) else [outputs]
+    """Flatten a backbone's (possibly nested, e.g. DeiT's (cls, dist)) outputs into tensors."""
+    if isinstance(outputs, (tuple, list)):
+        return [t for o in outputs for t in as_list(o)]
+    return [outputs]
 
 
 class TinyTask(nn.Module):
@@ -63,6 +66,11 @@ def build(name, paradigm, **kwargs):
     return ProTuningBackbone(backbone=copy.deepcopy(cfg), paradigm=paradigm, **kwargs), size
 
 
+# These backbones are narrow (16-64 channels): a wider SE squeeze keeps a dead ReLU from hiding a
+# parameter from the "every trainable parameter changed" check.
+WIDE_SE = dict(prompt_cfg=dict(se_reduction=4))
+
+
 def batchnorm_state(module):
     return {n: b.clone() for n, b in module.named_buffers() if 'running' in n}
 
@@ -70,7 +78,7 @@ def batchnorm_state(module):
 @pytest.mark.parametrize('paradigm', PARADIGMS)
 @pytest.mark.parametrize('name', list(BACKBONES))
 def test_adapter_paradigm_table(name, paradigm):
-    wrapped, size = build(name, paradigm)
+    wrapped, size = build(name, paradigm, **(WIDE_SE if 'protuning' in paradigm else {}))
     x = torch.rand(2, 3, size, size)
 
     # Same outputs (count, shapes, values) as the plain backbone with the same weights.
@@ -118,7 +126,9 @@ def test_adapter_paradigm_table(name, paradigm):
     # A few optimizer steps: exactly the trainable parameters change; frozen BN stats don't.
     before = {n: p.detach().clone() for n, p in model.named_parameters()}
     frozen_bn = batchnorm_state(wrapped.backbone) if paradigm in ('protuning', 'head') else {}
-    opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=1e-2)
+    # Tiny eps: Adam then moves every parameter that gets any gradient by ~lr, however deep and
+    # random-initialised (vanishing) the path to it is.
+    opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=1e-2, eps=1e-30)
     for _ in range(3):
         opt.zero_grad()
         nn.functional.cross_entropy(model(x), torch.tensor([0, 2])).backward()
