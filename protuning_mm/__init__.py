@@ -11,10 +11,12 @@ from .version import __version__
 allow_mmengine_checkpoints()
 
 from .adapters import get_adapter, register_adapter, supported_backbones  # noqa: E402
+from .datasets import CIFAR10LT, CIFAR100LT  # noqa: E402
 from .engine import ParamReportHook, param_report  # noqa: E402
 from .models import ProTuningBackbone, PromptBlock  # noqa: E402
 
 __all__ = [
     '__version__', 'ProTuningBackbone', 'PromptBlock', 'ParamReportHook', 'param_report',
-    'get_adapter', 'register_adapter', 'supported_backbones', 'allow_mmengine_checkpoints'
+    'get_adapter', 'register_adapter', 'supported_backbones', 'allow_mmengine_checkpoints',
+    'CIFAR10LT', 'CIFAR100LT'
 ]

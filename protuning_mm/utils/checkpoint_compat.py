@@ -3,8 +3,11 @@
 torch >= 2.6 defaults ``torch.load(weights_only=True)``; mmengine 0.10.7 does not pass the argument,
 so ``--resume`` and ``tools/test.py`` fail on the runner's own checkpoints ("Unsupported global:
 mmengine.logging.history_buffer.HistoryBuffer"): the message hub's state holds HistoryBuffer
-objects and numpy arrays/scalars. Rather than setting ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` (which
-turns the protection off for every load), exactly those globals are allow-listed.
+objects, numpy arrays/scalars, and ``builtins.getattr`` (a HistoryBuffer pickles its
+``statistics_methods`` dict of bound methods as ``getattr(buffer, 'min')``). Rather than setting
+``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` (which turns the protection off for every load), exactly
+those globals are allow-listed. Allowing ``getattr`` is bounded: torch's restricted unpickler only
+*calls* allow-listed functions, so what getattr returns can be stored but never invoked.
 """
 from typing import List
 
@@ -25,7 +28,7 @@ def _numpy_globals() -> List[object]:
 def mmengine_checkpoint_globals() -> List[object]:
     """The non-tensor globals found in checkpoints written by mmengine's Runner."""
     from mmengine.logging.history_buffer import HistoryBuffer
-    return [HistoryBuffer, *_numpy_globals()]
+    return [HistoryBuffer, getattr, *_numpy_globals()]
 
 
 def allow_mmengine_checkpoints() -> None:
