@@ -20,6 +20,10 @@ from ..adapters import StageSpec, get_adapter
 from .prompt_block import PromptBlock
 from .tuning import Paradigm, parse_paradigm
 
+class _Token:
+    """Identifies the wrapper whose prompts a (possibly shared) inner backbone currently runs."""
+
+
 _PROMPT_OPTIONS = tuple(p for p in inspect.signature(PromptBlock.__init__).parameters
                         if p not in ('self', 'channels', 'init_cfg'))
 
@@ -113,7 +117,10 @@ class ProTuningBackbone(BaseModule):
         self._trainable_backbone_modules: List[nn.Module] = []
         self._freeze()
         self._ctx: Dict[str, Any] = {}
+        self._token = _Token()
+        self._hook_handles: List[Any] = []
         self._attach_hooks()
+        self.activate()
 
     # -- construction ----------------------------------------------------------------------------
     def _resolve_positions(self, positions: Union[str, Sequence[int], None],
@@ -177,17 +184,36 @@ class ProTuningBackbone(BaseModule):
 
     def _attach_hooks(self) -> None:
         # Bound methods (not closures) so that copy.deepcopy(model) hooks the copy's prompts.
-        for name in self.adapter.context_modules():
+        for handle in self._hook_handles:
+            handle.remove()
+        self._hook_handles = [
             self.backbone.get_submodule(name).register_forward_hook(partial(self._context_hook, name))
-        for spec in self.prompt_stages:
-            module = self.backbone.get_submodule(spec.name)
-            module.register_forward_hook(partial(self._prompt_hook, spec))
+            for name in self.adapter.context_modules()
+        ] + [
+            self.backbone.get_submodule(spec.name).register_forward_hook(partial(self._prompt_hook, spec))
+            for spec in self.prompt_stages
+        ]
+
+    def activate(self) -> None:
+        """Make the inner backbone run *this* wrapper's prompts.
+
+        Several task wrappers may share one frozen inner backbone (multi-task serving): each
+        registers hooks on it, and only the active wrapper's hooks act. Switching is a pointer
+        assignment; no weights are copied. A single wrapper is active from construction on.
+        """
+        self.backbone._protuning_active = self._token
 
     # -- runtime ---------------------------------------------------------------------------------
+    def _is_active(self) -> bool:
+        return getattr(self.backbone, '_protuning_active', None) is self._token
+
     def _context_hook(self, name: str, module: nn.Module, args: Any, output: Any) -> None:
-        self.adapter.record_context(name, output, self._ctx)
+        if self._is_active():
+            self.adapter.record_context(name, output, self._ctx)
 
     def _prompt_hook(self, spec: StageSpec, module: nn.Module, args: Any, output: Any) -> Any:
+        if not self._is_active():
+            return None  # another task's wrapper owns the shared backbone right now
         fmap, rebuild = self.adapter.unpack(spec, output, self._ctx)
         return rebuild(self.prompts[spec.name.replace('.', '_')](fmap))
 
