@@ -82,6 +82,6 @@ def test_resume_then_test(trained):
 
 def test_missing_data_root_names_the_option(trained, tmp_path):
     options = [o.replace(str(trained['tmp'] / 'cifar100'), str(tmp_path / 'nowhere')) for o in trained['options']]
-    with pytest.raises(AssertionError, match=r'not found.*train_dataloader\.dataset\.data_root'):
+    with pytest.raises(AssertionError, match=r'does not exist.*--cfg-options train_dataloader\.dataset\.data_root='):
         run_tool('tools/train.py', CONFIG, '--work-dir', str(tmp_path / 'w'), '--cfg-options', *options)
     assert not (tmp_path / 'nowhere').exists()

@@ -9,9 +9,12 @@ import os
 import os.path as osp
 
 import protuning_mm  # noqa: F401  (registers modules; lets torch.load read mmengine checkpoints)
+from protuning_mm.utils.data_paths import check_data_paths
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
+# Shared with train.py (this folder is sys.path[0] when a tool runs as a script).
+from train import setup_cpu_distributed
 
 
 def parse_args() -> argparse.Namespace:
@@ -44,6 +47,8 @@ def main() -> None:
     elif cfg.get('work_dir', None) is None:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint
+    check_data_paths(cfg, splits=('test', ))
+    setup_cpu_distributed(cfg, args.launcher)
     runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
     if args.out is not None:
         from mmengine.evaluator import DumpResults

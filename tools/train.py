@@ -5,12 +5,17 @@ Usage:
                                  [--cfg-options key=value ...] [--launcher pytorch]
 """
 import argparse
+import datetime
 import os
 import os.path as osp
 
 import protuning_mm  # noqa: F401  (registers modules; lets torch.load read mmengine checkpoints)
+from protuning_mm.utils.data_paths import check_data_paths
+import torch
+import torch.distributed as torch_dist
 from mmengine.config import Config, DictAction
-from mmengine.registry import RUNNERS
+from mmengine.device import is_cuda_available, is_mlu_available, is_musa_available, is_npu_available
+from mmengine.registry import MODEL_WRAPPERS, RUNNERS
 from mmengine.runner import Runner
 
 
@@ -35,6 +40,46 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
+def setup_cpu_distributed(cfg: Config, launcher: str) -> None:
+    """Make ``--launcher pytorch`` work on a machine without CUDA (gloo backend, CPU DDP).
+
+    mmengine 0.10.7 assumes a GPU per rank: ``init_dist('pytorch')`` calls
+    ``torch.cuda.set_device`` and its default DDP wrapper passes ``device_ids=[LOCAL_RANK]``.
+    ``Runner.setup_env`` skips ``init_dist`` when a process group already exists, and a
+    ``model_wrapper_cfg`` with ``device_ids=None`` gives CPU DDP, so both are set up here.
+    Does nothing when not distributed or when an accelerator is present.
+
+    Args:
+        cfg (Config): The config; its ``model_wrapper_cfg`` is set (``find_unused_parameters``
+            and other options of an existing one are kept).
+        launcher (str): The ``--launcher`` argument.
+    """
+    if launcher == 'none' or is_cuda_available() or is_npu_available() or is_mlu_available() \
+            or is_musa_available():
+        return
+    if launcher != 'pytorch':
+        raise RuntimeError(
+            f'--launcher {launcher} needs a GPU per process (mmengine calls torch.cuda.set_device). '
+            'Without one, start the processes with torchrun, e.g. `bash tools/dist_train.sh CONFIG N`, '
+            'which uses --launcher pytorch and then the gloo backend.')
+    if not torch_dist.is_initialized():
+        dist_cfg = dict(cfg.get('env_cfg', {}).get('dist_cfg', {}))
+        if dist_cfg.get('backend', 'gloo') != 'gloo':
+            print(f'No GPU: using the gloo backend instead of {dist_cfg["backend"]!r}.')
+        kwargs = {}
+        if dist_cfg.get('timeout') is not None:
+            kwargs['timeout'] = datetime.timedelta(seconds=dist_cfg['timeout'])
+        torch_dist.init_process_group(backend='gloo', **kwargs)  # RANK, WORLD_SIZE, MASTER_* from torchrun
+    wrapper_cfg = dict(cfg.get('model_wrapper_cfg') or dict(
+        type='MMDistributedDataParallel', broadcast_buffers=False,
+        find_unused_parameters=cfg.get('find_unused_parameters', False)))
+    wrapper_cfg.setdefault('type', 'MMDistributedDataParallel')
+    wrapper_type = MODEL_WRAPPERS.get(wrapper_cfg['type'])
+    if isinstance(wrapper_type, type) and issubclass(wrapper_type, torch.nn.parallel.DistributedDataParallel):
+        wrapper_cfg['device_ids'] = None  # a CPU module: DDP rejects device ids
+    cfg.model_wrapper_cfg = wrapper_cfg
+
+
 def main() -> None:
     args = parse_args()
     cfg = Config.fromfile(args.config)
@@ -47,6 +92,9 @@ def main() -> None:
     elif cfg.get('work_dir', None) is None:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
     if args.amp:
+        if not (is_cuda_available() or is_npu_available() or is_mlu_available() or is_musa_available()):
+            raise RuntimeError("--amp needs a GPU (CUDA/NPU/MLU/MUSA): mmengine's AmpOptimWrapper does not "
+                               'run on CPU. Drop --amp to train in fp32 on CPU.')
         optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
         if optim_wrapper != 'AmpOptimWrapper':
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
@@ -61,6 +109,8 @@ def main() -> None:
     elif args.resume is not None:
         cfg.resume, cfg.load_from = True, args.resume
 
+    check_data_paths(cfg, splits=('train', 'val'))
+    setup_cpu_distributed(cfg, args.launcher)
     runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
     runner.train()
 
