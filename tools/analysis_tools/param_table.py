@@ -9,6 +9,7 @@ of its prompt blocks and beta.
 import argparse
 
 from mmengine.config import DictAction
+from mmengine.logging import MMLogger
 
 from protuning_mm import ProTuningBackbone
 from protuning_mm.utils.paper_targets import PROMPT_PARAM_TARGETS
@@ -19,6 +20,8 @@ def main() -> None:
     parser.add_argument('--prompt-cfg', nargs='+', action=DictAction, default={},
                         help='PromptBlock options to try instead of the defaults')
     args = parser.parse_args()
+    # Building models logs every parameter's init at INFO; only the table matters here.
+    MMLogger.get_current_instance().setLevel('WARNING')
     print('| backbone | prompt positions | widths | ours | paper | diff |')
     print('| --- | --- | --- | ---: | ---: | ---: |')
     for name, (cfg, target) in PROMPT_PARAM_TARGETS.items():
