@@ -39,3 +39,16 @@ def test_remote_and_unchecked_splits_are_skipped(tmp_path):
     check_data_paths(cfg, splits=('train', ))
     with pytest.raises(FileNotFoundError):
         check_data_paths(cfg, splits=('test', ))
+
+
+def test_evaluator_annotation_file_is_checked(tmp_path):
+    (tmp_path / 'val2017').mkdir()
+    (tmp_path / 'val.json').write_text('{}')
+    cfg = Config(dict(
+        val_dataloader=dict(dataset=dict(data_root=str(tmp_path), ann_file='val.json',
+                                         data_prefix=dict(img='val2017/'))),
+        val_evaluator=dict(type='CocoMetric', ann_file='data/coco/annotations/instances_val2017.json')))
+    with pytest.raises(FileNotFoundError, match=r'--cfg-options val_evaluator\.ann_file='):
+        check_data_paths(cfg, splits=('val', ))
+    cfg.val_evaluator.ann_file = str(tmp_path / 'val.json')
+    check_data_paths(cfg, splits=('val', ))

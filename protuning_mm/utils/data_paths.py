@@ -42,7 +42,8 @@ def check_data_paths(cfg: Config, splits: Tuple[str, ...] = ('train', 'val', 'te
 
     Checks ``data_root``, ``ann_file`` and the directories in ``data_prefix`` of each
     ``<split>_dataloader.dataset`` (and the datasets it wraps), joined the way mmengine's
-    ``BaseDataset`` joins them.
+    ``BaseDataset`` joins them, and the ``ann_file`` of ``<split>_evaluator`` (mmdet's CocoMetric
+    reads its own copy of the annotations, which a ``data_root`` override does not move).
 
     Args:
         cfg (Config): The full run config.
@@ -72,3 +73,13 @@ def check_data_paths(cfg: Config, splits: Tuple[str, ...] = ('train', 'val', 'te
                 if not osp.exists(path):
                     option = f'data_prefix.{name}' if name else 'data_prefix'
                     raise _missing(key, option, path, 'Data folder')
+        evaluators = cfg.get(f'{split}_evaluator')
+        if split == 'train' or not evaluators:
+            continue
+        if isinstance(evaluators, (dict, ConfigDict)):
+            evaluators = [evaluators]
+        for i, evaluator in enumerate(evaluators):
+            ann = evaluator.get('ann_file') if isinstance(evaluator, (dict, ConfigDict)) else None
+            if isinstance(ann, str) and ann and _is_local(ann) and not osp.isfile(ann):
+                key = f'{split}_evaluator' if len(evaluators) == 1 else f'{split}_evaluator.{i}'
+                raise _missing(key, 'ann_file', ann, 'Annotation file')
