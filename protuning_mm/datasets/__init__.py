@@ -1,4 +1,14 @@
 """Datasets upstream lacks (registered in mmpretrain's DATASETS registry)."""
+from .cifar_c import BENCHMARK_CORRUPTIONS, EXTRA_CORRUPTIONS, CIFAR10C, CIFAR100C
 from .cifar_lt import CIFAR10LT, CIFAR100LT, long_tail_counts
+from .clothing1m import Clothing1M
+from .few_shot import FewShotDataset
+from .imagenet_ar import ImageNetA, ImageNetR
+from .stanford_dogs import StanfordDogs
+from .seg_checks import CheckSegLabels, SegClassCheckHook  # noqa: F401  (registers them)
 
-__all__ = ['CIFAR10LT', 'CIFAR100LT', 'long_tail_counts']
+__all__ = [
+    'CIFAR10LT', 'CIFAR100LT', 'long_tail_counts', 'CIFAR10C', 'CIFAR100C',
+    'BENCHMARK_CORRUPTIONS', 'EXTRA_CORRUPTIONS', 'ImageNetA', 'ImageNetR', 'StanfordDogs',
+    'Clothing1M', 'FewShotDataset'
+]

@@ -13,6 +13,8 @@ from mmengine.fileio import exists, join_path
 from mmpretrain.datasets import CIFAR10, CIFAR100
 from mmpretrain.registry import DATASETS
 
+from ._paths import require_files
+
 
 def long_tail_counts(n_max: int, num_classes: int, imbalance_ratio: float) -> List[int]:
     """Images kept per class under the exponential profile of Cao et al. (2019)."""
@@ -44,14 +46,19 @@ class _LongTailMixin:
         files = [join_path(root, self.base_folder, f) for f, _ in self.train_list + self.test_list]
         missing = [f for f in files if not exists(f)]
         if missing and not self.download:
-            raise FileNotFoundError(
-                f'{type(self).__name__}: {missing[0]} not found. Put the CIFAR python release under '
-                f'data_root (now {root!r}) or point to it with --cfg-options '
-                'train_dataloader.dataset.data_root=... val_dataloader.dataset.data_root=... '
-                'test_dataloader.dataset.data_root=...')
+            release = ('the CIFAR python release (' + self.filename + ', extracted: ' +
+                       self.base_folder + '/)')
+            require_files(type(self).__name__, root, missing, release)
         if missing or not self.check_md5:
             return not missing
-        return super()._check_integrity()
+        intact = super()._check_integrity()
+        if not intact and not self.download:
+            # mmpretrain would report this as "cannot find the dataset": say what is wrong.
+            raise RuntimeError(
+                f'{type(self).__name__}: the files under {join_path(root, self.base_folder)} do not '
+                f'match the MD5 sums of the official release. Re-extract {self.filename}, or pass '
+                'check_md5=False for a copy you made yourself.')
+        return intact
 
     def _load_meta(self) -> None:
         if self.check_md5:

@@ -1,43 +1,4 @@
-# Long-tailed CIFAR-100 (imbalance ratio 100), upsampled to the 224x224 input the ImageNet
-# backbones were trained at. Layout: mmpretrain's CIFAR (data/cifar100/cifar-100-python/...).
-dataset_type = 'CIFAR100LT'
-data_preprocessor = dict(
-    num_classes=100,
-    # ImageNet statistics: the frozen backbone expects its pre-training normalisation.
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    to_rgb=False)
-
-train_pipeline = [
-    dict(type='Resize', scale=(224, 224)),
-    dict(type='RandomCrop', crop_size=224, padding=28),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='PackInputs'),
-]
-test_pipeline = [
-    dict(type='Resize', scale=(224, 224)),
-    dict(type='PackInputs'),
-]
-
-train_dataloader = dict(
-    batch_size=16,
-    num_workers=4,
-    dataset=dict(
-        type=dataset_type,
-        data_root='data/cifar100',
-        split='train',
-        imbalance_ratio=100,
-        pipeline=train_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=True))
-val_dataloader = dict(
-    batch_size=64,
-    num_workers=4,
-    dataset=dict(
-        type=dataset_type,
-        data_root='data/cifar100',
-        split='test',
-        pipeline=test_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=False))
-val_evaluator = dict(type='Accuracy', topk=(1, 5))
-test_dataloader = val_dataloader
-test_evaluator = val_evaluator
+# Long-tailed CIFAR-100 (Cao et al., 2019), imbalance ratio 100: class c keeps the first
+# int(n_max * (1/100) ** (c / (C - 1))) training images in file order; the test set stays balanced.
+_base_ = './cifar100_224.py'
+train_dataloader = dict(dataset=dict(imbalance_ratio=100))

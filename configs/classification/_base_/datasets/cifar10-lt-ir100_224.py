@@ -1,0 +1,4 @@
+# Long-tailed CIFAR-10 (Cao et al., 2019), imbalance ratio 100: class c keeps the first
+# int(n_max * (1/100) ** (c / (C - 1))) training images in file order; the test set stays balanced.
+_base_ = './cifar10_224.py'
+train_dataloader = dict(dataset=dict(imbalance_ratio=100))
