@@ -1,0 +1,5 @@
+# FCN R-50-D8 on ADE20K, 80k iterations, Pro-tuning + fine-tuning: prompt blocks trained together with
+# the whole backbone (paper section 4.4, "Pro-tuning fine-tune"; Table 6 does not report it).
+_base_ = './fcn_r50-d8_protuning_80k_ade20k-512x512.py'
+
+model = dict(backbone=dict(paradigm='protuning+full'))

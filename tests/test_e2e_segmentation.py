@@ -1,0 +1,112 @@
+"""End to end on a tiny generated ADE20K: the real segmentation configs, changed only through
+--cfg-options (data root, 64x64 crops, a few iterations, a stand-in open-mmlab://resnet50_v1c).
+
+UperNet R-50 Pro-tuning: our tools/train.py -> --resume -> tools/test.py (mIoU/mAcc/aAcc).
+FCN R-50-D8 Pro-tuning: mmseg's own tools/train.py (site-packages/mmseg/.mim/tools/train.py), which
+only needs the config's custom_imports to find ProTuningBackbone.
+"""
+import json
+import re
+from pathlib import Path
+from typing import Optional
+
+import mmseg
+import pytest
+import torch
+from mmengine.registry import MODELS
+
+import protuning_mm  # noqa: F401
+from conftest import run_tool
+from datagen import make_fake_pretrained
+from datagen_ade import make_ade20k
+
+UPERNET = 'configs/upernet_r50_protuning_ade20k.py'
+FCN = 'configs/fcn_r50-d8_protuning_ade20k.py'
+MMSEG_TRAIN = str(Path(mmseg.__file__).parent / '.mim' / 'tools' / 'train.py')
+
+
+def scalars(work_dir: Path) -> list:
+    files = sorted(work_dir.glob('*/vis_data/scalars.json'))
+    return [json.loads(line) for f in files for line in f.read_text().splitlines()]
+
+
+def tiny_options(data_root: Path, pretrained: Path, max_iters: int, ckpt_interval: int) -> list:
+    """Point a config at the generated data; shrink crops, iterations and loaders; nothing else."""
+    loaders = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+    return [
+        f'model.pretrained={pretrained}',
+        *[f'{loader}.dataset.data_root={data_root}' for loader in loaders],
+        *[f'{loader}.{key}' for loader in loaders for key in ('num_workers=0', 'persistent_workers=False')],
+        'model.data_preprocessor.size=(64,64)',
+        'train_dataloader.dataset.pipeline.3.scale=(128,96)',  # RandomResize (after CheckSegLabels)
+        'train_dataloader.dataset.pipeline.4.crop_size=(64,64)',  # RandomCrop
+        'val_dataloader.dataset.pipeline.1.scale=(128,96)', 'test_dataloader.dataset.pipeline.1.scale=(128,96)',
+        'train_dataloader.batch_size=2', f'train_cfg.max_iters={max_iters}', f'train_cfg.val_interval={max_iters}',
+        f'default_hooks.checkpoint.interval={ckpt_interval}', 'default_hooks.logger.interval=1', 'randomness.seed=0',
+    ]
+
+
+@pytest.fixture(scope='module')
+def data(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp('seg')
+    torch.manual_seed(0)
+    # open-mmlab://resnet50_v1c holds plain ResNetV1c keys (stem.0.weight, layer1.0.conv1.weight, ...).
+    pretrained = make_fake_pretrained(MODELS.build(dict(type='mmseg.ResNetV1c', depth=50)),
+                                      tmp / 'resnet50_v1c_fake.pth', prefix='')
+    return dict(tmp=tmp, root=make_ade20k(tmp / 'ade', num_train=8, num_val=2, size=(96, 128)),
+                ckpt=tmp / 'resnet50_v1c_fake.pth', pretrained=pretrained)
+
+
+def check_training(work_dir: Path, log: str, last_ckpt: str, pretrained: dict,
+                   first_ckpt: Optional[str] = None) -> None:
+    """Finite, decreasing loss; mIoU logged; only prompts and (if ``first_ckpt``) decode heads changed."""
+    losses = [s['loss'] for s in scalars(work_dir) if 'loss' in s]
+    assert len(losses) >= 5 and all(torch.isfinite(torch.tensor(losses))), losses
+    n = len(losses) // 3
+    assert sum(losses[-n:]) / n < sum(losses[:n]) / n, losses
+    assert any({'mIoU', 'mAcc', 'aAcc'} <= set(s) for s in scalars(work_dir))
+    assert 'Trainable parameters (Pro-tuning report)' in log
+    state = torch.load(work_dir / last_ckpt, map_location='cpu')['state_dict']  # default weights_only=True
+    for key, value in pretrained.items():  # '<name>' -> 'backbone.backbone.<name>', BN statistics included
+        assert torch.equal(state['backbone.backbone.' + key], value), f'frozen {key} changed'
+    last_convs = [k for k in state if k.startswith('backbone.prompts.') and k.endswith('conv2.weight')]
+    assert len(last_convs) == 4 and all(state[k].abs().sum() > 0 for k in last_convs)  # left their zero init
+    if first_ckpt:
+        first = torch.load(work_dir / first_ckpt, map_location='cpu')['state_dict']
+        for head in ('decode_head.conv_seg.weight', 'auxiliary_head.conv_seg.weight'):
+            assert not torch.equal(state[head], first[head]), head
+
+
+@pytest.fixture(scope='module')
+def upernet(data):
+    work_dir = data['tmp'] / 'upernet'
+    options = tiny_options(data['root'], data['ckpt'], max_iters=8, ckpt_interval=4)
+    train = run_tool('tools/train.py', UPERNET, '--work-dir', str(work_dir), '--cfg-options', *options)
+    return dict(work_dir=work_dir, options=options, log=train.stdout + train.stderr)
+
+
+def test_upernet_trains_prompts_and_heads_only(upernet, data):
+    check_training(upernet['work_dir'], upernet['log'], 'iter_8.pth', data['pretrained'], first_ckpt='iter_4.pth')
+    assert 'reverted to BatchNormXd' in upernet['log']  # single process: the Runner drops SyncBN
+
+
+def test_upernet_resume_then_test(upernet, data):
+    work_dir = upernet['work_dir']
+    options = [o for o in upernet['options'] if not o.startswith('train_cfg.')]
+    resumed = run_tool('tools/train.py', UPERNET, '--work-dir', str(work_dir), '--resume', '--cfg-options',
+                       *options, 'train_cfg.max_iters=10', 'train_cfg.val_interval=100')
+    assert 'resumed epoch: 0, iter: 8' in resumed.stdout + resumed.stderr
+    iters = [s['iter'] for s in scalars(work_dir) if 'loss' in s]
+    assert iters[-2:] == [9, 10]
+    tested = run_tool('tools/test.py', UPERNET, str(work_dir / 'iter_10.pth'), '--work-dir',
+                      str(work_dir / 'test'), '--cfg-options', *options)
+    metrics = re.search(r'aAcc: ([\d.]+)\s+mIoU: ([\d.]+)\s+mAcc: ([\d.]+)', tested.stdout + tested.stderr)
+    assert metrics, (tested.stdout + tested.stderr)[-2000:]
+    assert all(0 <= float(v) <= 100 for v in metrics.groups())
+
+
+def test_fcn_with_mmseg_own_train_script(data):
+    work_dir = data['tmp'] / 'fcn'
+    train = run_tool(MMSEG_TRAIN, FCN, '--work-dir', str(work_dir), '--cfg-options',
+                     *tiny_options(data['root'], data['ckpt'], max_iters=6, ckpt_interval=6))
+    check_training(work_dir, train.stdout + train.stderr, 'iter_6.pth', data['pretrained'])
