@@ -1,0 +1,113 @@
+"""Every detection config builds, and its trainable parameters match the paper (Table 5, +-2 %).
+
+Models are built without pre-trained weights (``init_cfg=None``): counting needs no download.
+"""
+from pathlib import Path
+
+import pytest
+import torch.nn as nn
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
+
+import protuning_mm  # noqa: F401
+from protuning_mm.engine.param_report import param_groups, param_report
+from protuning_mm.models import ProTuningBackbone
+
+ROOT = Path(__file__).resolve().parents[1]
+DET = ROOT / 'configs' / 'detection'
+
+# config -> the paper's trainable parameters in M (Table 5), None where the paper has no number.
+PAPER_PARAMS = {
+    'htc/htc_r50_fpn_head_1x_coco.py': 56.8,
+    'htc/htc_r50_fpn_protuning_1x_coco.py': 60.4,
+    'htc/htc_r50_fpn_full_1x_coco.py': 80.0,
+    'htc/htc_r50_fpn_protuning+full_1x_coco.py': None,
+    'htc/htc_swin-s_fpn_protuning_1x_coco.py': None,
+    'cascade-mask-rcnn/cascade-mask-rcnn_r50_fpn_head_1x_coco.py': 53.8,
+    'cascade-mask-rcnn/cascade-mask-rcnn_r50_fpn_protuning_1x_coco.py': 57.4,
+    'cascade-mask-rcnn/cascade-mask-rcnn_r50_fpn_full_1x_coco.py': 77.1,
+    'cascade-mask-rcnn/cascade-mask-rcnn_r50_fpn_protuning+full_1x_coco.py': None,
+    'cascade-mask-rcnn/cascade-mask-rcnn_swin-s_fpn_protuning_1x_coco.py': None,
+}
+# Prompt blocks of the defaults (SPEC.md section 1): ResNet-50 3.61M, Swin-S 1.450M.
+PROMPT_PARAMS = {'r50': 3.61, 'swin-s': 1.450}
+
+
+def build(config: Path) -> nn.Module:
+    cfg = Config.fromfile(str(config))
+    cfg.model.backbone.backbone.init_cfg = None  # count only: no pre-trained download
+    from mmdet.registry import MODELS
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        return MODELS.build(cfg.model)
+
+
+def trainable(model: nn.Module) -> float:
+    return sum(p.numel() for p in model.parameters() if p.requires_grad) / 1e6
+
+
+def test_every_detection_config_is_listed():
+    found = {str(p.relative_to(DET)) for p in DET.glob('*/*.py')}
+    assert found == set(PAPER_PARAMS), 'add new detection configs to PAPER_PARAMS'
+
+
+@pytest.mark.parametrize('name', sorted(PAPER_PARAMS))
+def test_config_builds_with_paper_parameter_count(name):
+    model = build(DET / name)
+    wrapper = model.backbone
+    assert isinstance(wrapper, ProTuningBackbone)
+    paradigm = wrapper.paradigm.name
+    assert name.split('_')[-3] == paradigm  # {model}_{backbone}_fpn_{paradigm}_1x_coco.py
+    rows = param_groups(model)
+    total = sum(r[1] for r in rows)
+    assert abs(total / 1e6 - trainable(model)) < 1e-6  # the report accounts for every parameter
+    assert f'({total / 1e6:.2f}M)' in param_report(model)
+    if PAPER_PARAMS[name] is not None:
+        assert trainable(model) == pytest.approx(PAPER_PARAMS[name], rel=0.02), param_report(model)
+
+    prompts = sum(p.numel() for p in wrapper.prompts.parameters()) / 1e6
+    inner = wrapper.backbone
+    inner_trainable = sum(p.numel() for p in inner.parameters() if p.requires_grad)
+    if 'protuning' in paradigm:
+        backbone_name = 'swin-s' if 'swin-s' in name else 'r50'
+        assert prompts == pytest.approx(PROMPT_PARAMS[backbone_name], rel=0.03)
+        assert all(p.requires_grad for p in wrapper.prompts.parameters())
+    else:
+        assert prompts == 0
+    if paradigm in ('head', 'protuning'):
+        assert inner_trainable == 0
+    else:  # full / protuning+full: the backbone's own frozen_stages=1 stays in force
+        frozen = [p for m in (inner.conv1, inner.bn1, inner.layer1) for p in m.parameters()]
+        assert not any(p.requires_grad for p in frozen)
+        assert all(p.requires_grad for p in inner.layer2.parameters())
+
+    # BN of the frozen part stays in eval after model.train() (and mmdet's norm_eval agrees).
+    model.train()
+    bns = [m for m in inner.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    assert all(not m.training for m in bns)
+    if wrapper.paradigm.freezes_backbone:
+        assert not any(m.training for m in inner.modules())
+    assert model.neck.training and model.roi_head.training
+
+
+def test_full_paradigm_matches_mmdet_upstream_count():
+    """``full`` through the wrapper trains exactly what mmdet's own config trains."""
+    from mmdet.registry import MODELS
+    cfg = Config.fromfile(str(DET / 'cascade-mask-rcnn/cascade-mask-rcnn_r50_fpn_full_1x_coco.py'))
+    upstream = Config.fromfile(str(Path(__import__('mmdet').__file__).parent / '.mim' / 'configs' /
+                                   'cascade_rcnn' / 'cascade-mask-rcnn_r50_fpn_1x_coco.py'))
+    for c in (cfg, upstream):
+        (c.model.backbone.backbone if c is cfg else c.model.backbone).init_cfg = None
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        ours, theirs = MODELS.build(cfg.model), MODELS.build(upstream.model)
+    assert trainable(ours) == trainable(theirs)
+
+
+def test_top_level_configs_are_the_protuning_rows():
+    for top, family in (('htc_r50_protuning_coco.py', 'htc/htc_r50_fpn_protuning_1x_coco.py'),
+                        ('cascade-mask-rcnn_r50_protuning_coco.py',
+                         'cascade-mask-rcnn/cascade-mask-rcnn_r50_fpn_protuning_1x_coco.py')):
+        a, b = Config.fromfile(str(ROOT / 'configs' / top)), Config.fromfile(str(DET / family))
+        assert a.model == b.model and a.train_dataloader == b.train_dataloader
+        assert a.custom_imports == dict(imports=['protuning_mm'], allow_failed_imports=False)
+        assert a.model.backbone.backbone.init_cfg.checkpoint == 'torchvision://resnet50'
+        assert a.train_cfg.max_epochs == 12
