@@ -1,4 +1,9 @@
 # What every protuning-mm config adds to an upstream one: importing the plugin (registers
 # ProTuningBackbone and friends) and logging the trainable-parameter report when training starts.
 custom_imports = dict(imports=['protuning_mm'], allow_failed_imports=False)
-custom_hooks = [dict(type='ParamReportHook')]
+custom_hooks = [dict(type='ParamReportHook'), dict(type='DeltaCheckpointHook')]
+# Prompt-only checkpoints (README, "Prompt-only checkpoints"): True saves only what trains plus a
+# fingerprint of the frozen base; deltas load back (resume/test) either way. Full checkpoints stay
+# the default so that every upstream tool reads them without this plugin's hook.
+delta_checkpoint = False
+delta_allow_base_mismatch = False

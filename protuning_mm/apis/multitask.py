@@ -1,0 +1,249 @@
+"""One frozen backbone, many tasks: serve N Pro-tuning deltas from a single base in memory.
+
+Pro-tuning (https://arxiv.org/abs/2207.14381, section 3.2) motivates a service where one frozen
+model serves many downstream tasks with a few parameters each. :class:`MultiTaskInferencer`
+loads each task's delta into that task's own OpenMMLab inferencer (``ImageClassificationInferencer``,
+``DetInferencer``, ``MMSegInferencer``: their pre/post-processing and visualisation are reused
+as they are), and makes every task's ProTuningBackbone run on *one* shared inner backbone.
+Switching tasks is :meth:`ProTuningBackbone.activate`: a pointer assignment, no weights copied.
+
+Constraint: a shared instance has one configuration, so every task's inner backbone config must
+be identical apart from how weights are loaded (``init_cfg``/``pretrained``) and the training-only
+``frozen_stages``/``norm_eval``; e.g. build all of them with ``out_indices=(0, 1, 2, 3)`` and let
+the classification head use the last map (mmpretrain heads do), the detection/segmentation necks
+all four. Only paradigms that freeze the whole backbone (``protuning``, ``head``) can share it.
+"""
+import copy
+import os.path as osp
+import threading
+import warnings
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Callable, Dict, Optional, Union
+
+import torch.nn as nn
+from mmengine.config import Config
+from mmengine.device import get_device
+from mmengine.registry import DefaultScope
+from mmengine.runner.checkpoint import _load_checkpoint
+
+from ..engine.delta_checkpoint import DELTA_KEY, base_fingerprint, check_delta, complete_delta, is_delta
+from ..models.protuning_backbone import ProTuningBackbone, _without_pretrained
+from .build import task_kind
+
+# Inner-backbone options that do not change what a frozen backbone computes at inference.
+_LOAD_ONLY_KEYS = ('init_cfg', 'pretrained', 'frozen_stages', 'norm_eval')
+
+
+@lru_cache(maxsize=None)
+def _delta_inferencer_class(inferencer_cls: type) -> type:
+    """``inferencer_cls`` whose weight loading first hands the checkpoint to a callback.
+
+    mmengine inferencers build the model and load ``weights`` inside ``__init__``; the callback
+    (given as ``prepare_checkpoint=``) shares the backbone and completes the delta in between,
+    and the inferencer's own ``_load_weights_to_model`` then does the rest (dataset meta, ...).
+    """
+
+    class DeltaInferencer(inferencer_cls):
+
+        def __init__(self, *args, prepare_checkpoint: Callable, **kwargs) -> None:
+            self._prepare_checkpoint = prepare_checkpoint
+            super().__init__(*args, **kwargs)
+
+        def _load_weights_to_model(self, model, checkpoint, cfg) -> None:
+            super()._load_weights_to_model(model, self._prepare_checkpoint(model, checkpoint), cfg)
+
+    DeltaInferencer.__name__ = DeltaInferencer.__qualname__ = f'Delta{inferencer_cls.__name__}'
+    return DeltaInferencer
+
+
+@dataclass
+class _Task:
+    name: str
+    kind: str
+    scope: str
+    inferencer: Any
+    wrapper: ProTuningBackbone
+
+
+def _plain(value: Any) -> Any:
+    """A config value in comparable form (ConfigDicts as dicts, tuples as lists)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+class MultiTaskInferencer:
+    """Serve several Pro-tuning tasks (any mix of mmpretrain/mmdet/mmseg) from one frozen backbone.
+
+    The first task added loads the base weights (its config's pre-trained checkpoint); every later
+    task builds its model without them and shares that backbone. Each delta's fingerprint must
+    match the base (see :mod:`protuning_mm.engine.delta_checkpoint`).
+
+    Args:
+        device (str, optional): Device of all models. None picks mmengine's default
+            (CUDA if available). Defaults to None.
+        allow_base_mismatch (bool): Load deltas trained on other base weights (with a warning).
+            Defaults to False.
+
+    Examples:
+        >>> from protuning_mm.apis import MultiTaskInferencer
+        >>> server = MultiTaskInferencer(device='cpu')
+        >>> server.add_task('cls', 'cls_config.py', 'cls_delta.pth')
+        >>> server.add_task('det', 'det_config.py', 'det_delta.pth')
+        >>> server('cls', 'demo.jpg')[0]['pred_class']                  # ImageClassificationInferencer
+        >>> server('det', 'images/', out_dir='outputs/det')             # DetInferencer kwargs
+    """
+
+    def __init__(self, device: Optional[str] = None, allow_base_mismatch: bool = False) -> None:
+        self.device = device or get_device()
+        self.allow_base_mismatch = allow_base_mismatch
+        self._tasks: Dict[str, _Task] = {}
+        self._base: Optional[nn.Module] = None
+        self._base_fingerprint: Optional[str] = None
+        self._base_signature: Optional[dict] = None
+        self._lock = threading.Lock()  # one task owns the shared backbone at a time
+
+    # -- loading -----------------------------------------------------------------------------------
+    def add_task(self,
+                 name: str,
+                 config: Union[str, Config],
+                 delta: str,
+                 cfg_options: Optional[dict] = None,
+                 **inferencer_kwargs) -> None:
+        """Load one task: its config's model with the trained tensors of ``delta``.
+
+        Args:
+            name (str): Name to run the task by.
+            config (str | Config): The config the delta was trained with.
+            delta (str): Path of the task's delta checkpoint.
+            cfg_options (dict, optional): Overrides merged into the config (e.g. the base
+                checkpoint path for the first task). Defaults to None.
+            **inferencer_kwargs: Passed to the task's inferencer (e.g. ``palette`` for
+                ``DetInferencer``, ``classes`` for ``MMSegInferencer``).
+
+        Raises:
+            ValueError: Duplicate name, unsupported config, no ProTuningBackbone at
+                ``model.backbone``, a paradigm that trains backbone weights, an inner backbone
+                config that differs from the base's, or a checkpoint that is not a delta.
+        """
+        if name in self._tasks:
+            raise ValueError(f'Task {name!r} is already loaded.')
+        if not isinstance(delta, str):
+            raise TypeError(f'delta must be a checkpoint path, got {type(delta).__name__}.')
+        if '://' not in delta and not osp.isfile(delta):
+            raise FileNotFoundError(f'Task {name!r}: delta checkpoint {delta} does not exist.')
+        cfg = Config.fromfile(config) if isinstance(config, str) else copy.deepcopy(config)
+        if cfg_options:
+            cfg.merge_from_dict(cfg_options)
+        kind, scope = task_kind(cfg), cfg.default_scope
+        wrapper_cfg = cfg.model.get('backbone')
+        if not isinstance(wrapper_cfg, dict) or wrapper_cfg.get('type') != 'ProTuningBackbone':
+            raise ValueError(f'Task {name!r}: model.backbone must be a ProTuningBackbone to share '
+                             f'its frozen backbone, got {wrapper_cfg and wrapper_cfg.get("type")!r}.')
+        if cfg.model.get('pretrained') is not None:
+            # mmseg style; mmengine inferencers delete model.pretrained, so hand it to the wrapper
+            wrapper_cfg['pretrained'] = cfg.model.pop('pretrained')
+        signature = {k: _plain(v) for k, v in wrapper_cfg.backbone.items() if k not in _LOAD_ONLY_KEYS}
+        if self._base is not None:
+            if signature != self._base_signature:
+                diff = sorted(k for k in set(signature) | set(self._base_signature)
+                              if signature.get(k) != self._base_signature.get(k))
+                raise ValueError(f'Task {name!r}: its inner backbone config differs from the shared '
+                                 f'base\'s in {diff} ({ {k: signature.get(k) for k in diff} } vs '
+                                 f'{ {k: self._base_signature.get(k) for k in diff} }); tasks can share '
+                                 'one backbone only if they configure it identically.')
+            # The base is in memory already: build this task's inner copy without loading weights.
+            wrapper_cfg['backbone'] = _without_pretrained(wrapper_cfg.backbone)
+            wrapper_cfg.pop('pretrained', None)
+
+        def prepare(model: nn.Module, checkpoint: Optional[dict]) -> dict:
+            if not is_delta(checkpoint):
+                raise ValueError(f'Task {name!r}: {delta} is not a Pro-tuning delta checkpoint (no '
+                                 f'meta.{DELTA_KEY}); save one with delta_checkpoint=True.')
+            wrapper = model.backbone
+            if not wrapper.paradigm.freezes_backbone or wrapper.trainable_backbone_modules():
+                raise ValueError(f'Task {name!r}: paradigm {wrapper.paradigm.name!r} trains backbone '
+                                 'weights; only protuning/head tasks can share a frozen backbone.')
+            fingerprint = self._base_fingerprint or base_fingerprint(model)
+            # Check before sharing, so that a refused task leaves no hooks on the shared backbone.
+            check_delta(model, checkpoint, self.allow_base_mismatch, fingerprint=fingerprint)
+            if self._base is not None:
+                wrapper.share_backbone(self._base)
+            with warnings.catch_warnings():  # a base mismatch the user allowed was reported above
+                warnings.simplefilter('ignore')
+                complete_delta(model, checkpoint, True, fingerprint=fingerprint)
+            if self._base is None:
+                self._base, self._base_fingerprint, self._base_signature = (
+                    wrapper.backbone, fingerprint, signature)
+            return checkpoint
+
+        with DefaultScope.overwrite_default_scope(scope):
+            if kind == 'classification':
+                inferencer = self._classification(cfg, delta, prepare, inferencer_kwargs)
+            elif kind == 'detection':
+                from mmdet.apis import DetInferencer
+                inferencer = _delta_inferencer_class(DetInferencer)(
+                    model=cfg, weights=delta, device=self.device, prepare_checkpoint=prepare,
+                    **{'show_progress': False, **inferencer_kwargs})
+            else:
+                from mmseg.apis import MMSegInferencer
+                inferencer = _delta_inferencer_class(MMSegInferencer)(
+                    model=cfg, weights=delta, device=self.device, prepare_checkpoint=prepare,
+                    **inferencer_kwargs)
+        self._tasks[name] = _Task(name, kind, scope, inferencer, inferencer.model.backbone)
+
+    def _classification(self, cfg: Config, delta: str, prepare: Callable, kwargs: dict) -> Any:
+        # mmpretrain's inferencer accepts a built model, so no subclass is needed here.
+        from mmpretrain.apis import ImageClassificationInferencer, get_model
+        model = get_model(cfg, pretrained=False)
+        checkpoint = prepare(model, _load_checkpoint(delta, map_location='cpu'))
+        model.load_state_dict(checkpoint['state_dict'], strict=True)
+        if 'dataset_meta' in checkpoint['meta']:
+            model._dataset_meta = checkpoint['meta']['dataset_meta']
+        return ImageClassificationInferencer(model, pretrained=False, device=self.device, **kwargs)
+
+    # -- serving -----------------------------------------------------------------------------------
+    def __call__(self, task: str, inputs: Any, **kwargs) -> Any:
+        """Run ``inputs`` (image path(s), folder or arrays) through task ``task``.
+
+        Args:
+            task (str): A name given to :meth:`add_task`.
+            inputs: What the task's inferencer accepts.
+            **kwargs: The task's inferencer call options (``batch_size``, ``show``,
+                ``out_dir``/``show_dir``, ``return_datasamples``, ...).
+
+        Returns:
+            The task inferencer's result (a dict with ``predictions`` and ``visualization``).
+        """
+        entry = self._task(task)
+        with self._lock, DefaultScope.overwrite_default_scope(entry.scope):
+            entry.wrapper.activate()  # pointer switch: the shared backbone now runs this task's prompts
+            return entry.inferencer(inputs, **kwargs)
+
+    def _task(self, task: str) -> _Task:
+        if task not in self._tasks:
+            raise KeyError(f'Unknown task {task!r}; loaded tasks: {sorted(self._tasks)}.')
+        return self._tasks[task]
+
+    # -- introspection -----------------------------------------------------------------------------
+    @property
+    def tasks(self) -> Dict[str, str]:
+        """Loaded task names -> ``'classification'``/``'detection'``/``'segmentation'``."""
+        return {name: t.kind for name, t in self._tasks.items()}
+
+    @property
+    def base(self) -> Optional[nn.Module]:
+        """The shared frozen inner backbone (None before the first task)."""
+        return self._base
+
+    @property
+    def base_fingerprint(self) -> Optional[str]:
+        """:func:`~protuning_mm.engine.base_fingerprint` of the shared base."""
+        return self._base_fingerprint
+
+    def inferencer(self, task: str) -> Any:
+        """The OpenMMLab inferencer serving ``task`` (its ``.model`` is the task model)."""
+        return self._task(task).inferencer
