@@ -1,5 +1,12 @@
 #!/usr/bin/env bash
-# Usage: bash tools/dist_test.sh CONFIG CHECKPOINT GPUS [test.py args]
+# Evaluate a checkpoint on GPUS processes per node with torchrun (--launcher pytorch).
+# Usage: bash tools/dist_test.sh CONFIG CHECKPOINT GPUS [tools/test.py args]
+# Multi-node: set NNODES, NODE_RANK, MASTER_ADDR (and PORT) on every node, as in OpenMMLab's scripts.
+# Without a GPU the processes run on CPU with the gloo backend (see tools/train.py).
+if [ $# -lt 3 ]; then
+    echo "Usage: bash $0 CONFIG CHECKPOINT GPUS [test.py args]" >&2
+    exit 2
+fi
 CONFIG=$1
 CHECKPOINT=$2
 GPUS=$3
@@ -7,15 +14,17 @@ NNODES=${NNODES:-1}
 NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
+PYTHON=${PYTHON:-python}
+TOOLS="$(cd "$(dirname "$0")" && pwd)"
 
-PYTHONPATH="$(dirname "$0")/..":$PYTHONPATH \
-python -m torch.distributed.run \
+PYTHONPATH="$TOOLS/..${PYTHONPATH:+:$PYTHONPATH}" \
+"$PYTHON" -m torch.distributed.run \
     --nnodes="$NNODES" \
     --node_rank="$NODE_RANK" \
     --master_addr="$MASTER_ADDR" \
     --nproc_per_node="$GPUS" \
     --master_port="$PORT" \
-    "$(dirname "$0")/test.py" \
+    "$TOOLS/test.py" \
     "$CONFIG" \
     "$CHECKPOINT" \
     --launcher pytorch "${@:4}"

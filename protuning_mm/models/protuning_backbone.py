@@ -11,14 +11,36 @@ import inspect
 from functools import partial
 from typing import Any, Dict, List, Optional, Sequence, Union
 
+import torch
 import torch.nn as nn
 from mmengine.logging import print_log
 from mmengine.model import BaseModule
 from mmengine.registry import MODELS
+from torch.utils._pytree import tree_leaves
+from torch.utils.checkpoint import checkpoint
 
 from ..adapters import StageSpec, get_adapter
 from .prompt_block import PromptBlock
 from .tuning import Paradigm, parse_paradigm
+
+def _grad_flows(module: nn.Module, *inputs: Any) -> bool:
+    """Whether autograd will store activations of ``module`` run on ``inputs``.
+
+    Blocks that see no tensor requiring grad and own no trainable parameter (e.g. the frozen
+    blocks before the first prompt) store nothing, so checkpointing them would only cost time.
+    """
+    return torch.is_grad_enabled() and (
+        any(isinstance(t, torch.Tensor) and t.requires_grad for t in tree_leaves(inputs))
+        or any(p.requires_grad for p in module.parameters()))
+
+
+def _checkpointed_forward(module: nn.Module, *args, **kwargs) -> Any:
+    """``module``'s own forward, checkpointed when gradients will flow through it."""
+    forward = type(module).forward.__get__(module)
+    if _grad_flows(module, args, kwargs):
+        return checkpoint(forward, *args, use_reentrant=False, **kwargs)
+    return forward(*args, **kwargs)
+
 
 class _Token:
     """Identifies the wrapper whose prompts a (possibly shared) inner backbone currently runs."""
@@ -73,6 +95,17 @@ class ProTuningBackbone(BaseModule):
             Defaults to None.
         pretrained (str, optional): Checkpoint handed to the inner backbone; mmseg's
             ``EncoderDecoder`` sets it from ``model.pretrained``. Defaults to None.
+        with_cp (bool): Memory mode: run each block of the inner backbone (the adapter's
+            ``blocks()``: ResNet bottlenecks, Swin blocks, ViT layers) through activation
+            checkpointing (``torch.utils.checkpoint``, non-reentrant) whenever gradients flow
+            through it, so its activations are recomputed in backward instead of stored.
+            Pro-tuning backpropagates through the whole frozen backbone, so without it the
+            activation memory is close to full fine-tuning's. The prompt hooks stay outside the
+            blocks' checkpointed regions, so they (and the adapter's per-forward context) run once
+            per forward; each stage's prompt blocks are checkpointed on their own, inside the
+            hook (not when they hold BatchNorm, whose running statistics a recomputation would
+            update twice). Gradients are unchanged; a training step costs about one extra
+            forward of the backbone and the prompts. Defaults to False.
         init_cfg (dict, optional): Init config of the wrapper itself. Defaults to None.
 
     Examples:
@@ -91,6 +124,7 @@ class ProTuningBackbone(BaseModule):
                  blocks_per_position: Union[int, Sequence[int], None] = None,
                  prompt_cfg: Optional[dict] = None,
                  pretrained: Optional[str] = None,
+                 with_cp: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.paradigm: Paradigm = parse_paradigm(paradigm)
@@ -119,6 +153,8 @@ class ProTuningBackbone(BaseModule):
         self._ctx: Dict[str, Any] = {}
         self._token = _Token()
         self._hook_handles: List[Any] = []
+        self.with_cp = with_cp
+        self._checkpoint_prompts = False
         self._attach_hooks()
         self.activate()
 
@@ -193,6 +229,31 @@ class ProTuningBackbone(BaseModule):
             self.backbone.get_submodule(spec.name).register_forward_hook(partial(self._prompt_hook, spec))
             for spec in self.prompt_stages
         ]
+        if self.with_cp:
+            self._checkpoint_blocks()
+
+    def _checkpoint_blocks(self) -> None:
+        """Route each backbone block's forward through activation checkpointing (``with_cp``).
+
+        The block's ``forward`` attribute is replaced, not its ``__call__``, so forward hooks on
+        the block itself (ViT layers and timm stages carry prompt hooks) still run once, outside
+        the checkpointed region. A block that *contains* a hooked module is left alone: its
+        recomputation would re-run prompts and context hooks in backward.
+        """
+        hooked = {id(self.backbone.get_submodule(name)) for name in
+                  self.adapter.context_modules() + [spec.name for spec in self.prompt_stages]}
+        skipped = []
+        for block in self.adapter.blocks():
+            if any(id(m) in hooked for m in block.modules() if m is not block):
+                skipped.append(type(block).__name__)
+                continue
+            block.forward = partial(_checkpointed_forward, block)
+        self._checkpoint_prompts = not any(
+            isinstance(m, nn.modules.batchnorm._BatchNorm) for m in self.prompts.modules())
+        if skipped:
+            print_log(f'ProTuningBackbone(with_cp=True): {len(skipped)} block(s) contain a prompt or '
+                      f'context hook and run without checkpointing ({sorted(set(skipped))}).',
+                      logger='current', level=30)
 
     def activate(self) -> None:
         """Make the inner backbone run *this* wrapper's prompts.
@@ -202,6 +263,39 @@ class ProTuningBackbone(BaseModule):
         assignment; no weights are copied. A single wrapper is active from construction on.
         """
         self.backbone._protuning_active = self._token
+
+    def share_backbone(self, backbone: nn.Module) -> None:
+        """Run this wrapper's prompts on ``backbone``, another wrapper's frozen inner backbone.
+
+        For multi-task serving (``protuning_mm.apis.MultiTaskInferencer``): the task wrappers of
+        one base drop their own inner copies and all hook the same instance; :meth:`activate`
+        then picks whose prompts run. The shared module is referenced, never copied.
+
+        Args:
+            backbone (nn.Module): The inner backbone of another wrapper, of the same class and
+                with the same parameter names and shapes as this wrapper's.
+
+        Raises:
+            ValueError: If this wrapper trains part of its backbone (``partial-k``, ``full``, ...:
+                those weights belong to one task) or the two backbones differ in structure.
+        """
+        if not self.paradigm.freezes_backbone or self._trainable_backbone_modules:
+            raise ValueError(f'Paradigm {self.paradigm.name!r} trains backbone weights, so its '
+                             'backbone cannot be shared between tasks; share only protuning/head.')
+        if type(backbone) is not type(self.backbone):
+            raise ValueError(f'Cannot share a {type(backbone).__name__} in place of this '
+                             f'wrapper\'s {type(self.backbone).__name__}.')
+        mine = {k: tuple(v.shape) for k, v in self.backbone.state_dict().items()}
+        theirs = {k: tuple(v.shape) for k, v in backbone.state_dict().items()}
+        if mine != theirs:
+            diff = sorted(k for k in set(mine) | set(theirs) if mine.get(k) != theirs.get(k))
+            raise ValueError(f'Cannot share a backbone of a different structure; differing '
+                             f'entries: {diff[:10]}{" ..." if len(diff) > 10 else ""}.')
+        self.backbone = backbone  # _attach_hooks removes the hooks on the dropped inner copy
+        self.adapter = get_adapter(backbone)
+        self._ctx = {}
+        self._attach_hooks()
+        self.activate()
 
     # -- runtime ---------------------------------------------------------------------------------
     def _is_active(self) -> bool:
@@ -215,7 +309,11 @@ class ProTuningBackbone(BaseModule):
         if not self._is_active():
             return None  # another task's wrapper owns the shared backbone right now
         fmap, rebuild = self.adapter.unpack(spec, output, self._ctx)
-        return rebuild(self.prompts[spec.name.replace('.', '_')](fmap))
+        prompt = self.prompts[spec.name.replace('.', '_')]
+        if self._checkpoint_prompts and _grad_flows(prompt, fmap):
+            # Only the prompt blocks are recomputed in backward, never this hook or the context.
+            return rebuild(checkpoint(prompt, fmap, use_reentrant=False))
+        return rebuild(prompt(fmap))
 
     def forward(self, *args, **kwargs) -> Any:
         """Run the inner backbone (prompts act through hooks) and return exactly its outputs."""

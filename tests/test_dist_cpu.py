@@ -1,0 +1,168 @@
+"""Distributed training for real: ``bash tools/dist_train.sh CONFIG 2`` (torchrun, --launcher pytorch)
+on CPU with the gloo backend, on the real ResNet-50 CIFAR-100-LT Pro-tuning config pointed at a tiny
+generated CIFAR-100; then ``tools/dist_test.sh`` on its checkpoint.
+
+The backbone is frozen before DDP wraps the model, so DDP runs with ``find_unused_parameters=False``:
+a trainable parameter without a gradient would make DDP fail on the next iteration. Each rank dumps
+its final weights through a hook (below, imported into the training processes via
+``custom_imports``) so the test can compare the ranks.
+"""
+import os
+import re
+import runpy
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+from mmengine.registry import HOOKS, MODELS
+
+import protuning_mm  # noqa: F401  (allow-lists the globals in mmengine checkpoints)
+from conftest import ROOT
+from datagen import make_cifar, make_fake_pretrained
+
+CONFIG = 'configs/classification/resnet50/resnet50_protuning_cifar100-lt-ir100.py'
+
+
+@HOOKS.register_module(force=True)
+class RankStateDump(Hook):
+    """Test probe: after training, every rank saves its model state and how DDP wrapped it."""
+
+    def __init__(self, out_dir: str) -> None:
+        self.out_dir = out_dir
+
+    def after_train(self, runner) -> None:
+        model = runner.model
+        module = model.module if is_model_wrapper(model) else model
+        info = dict(wrapper=type(model).__name__, rank=runner.rank, world_size=runner.world_size,
+                    iters=runner.iter, find_unused_parameters=getattr(model, 'find_unused_parameters', None),
+                    device_ids=getattr(model, 'device_ids', 'n/a'),
+                    trainable=[n for n, p in module.named_parameters() if p.requires_grad])
+        state = {k: v.detach().clone() for k, v in module.state_dict().items()}
+        os.makedirs(self.out_dir, exist_ok=True)
+        torch.save(dict(info=info, state=state), os.path.join(self.out_dir, f'rank{runner.rank}.pth'))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def run_script(*args: str, timeout: int = 600) -> str:
+    """Run a tools/*.sh script as a user would; the probe hook's module must be importable."""
+    env = dict(os.environ, PORT=str(free_port()), OMP_NUM_THREADS='1',
+               PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / 'tests')]))
+    proc = subprocess.run(['bash', *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    log = proc.stdout + proc.stderr
+    if proc.returncode != 0:
+        raise AssertionError(f'{" ".join(args)} failed ({proc.returncode}):\n{log[-8000:]}')
+    return log
+
+
+@pytest.fixture(scope='module')
+def ddp_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp('dist')
+    data = make_cifar(tmp / 'cifar100')
+    torch.manual_seed(0)
+    pretrained = make_fake_pretrained(MODELS.build(dict(type='mmpretrain.ResNet', depth=50, out_indices=(3, ))),
+                                      tmp / 'resnet50_fake_in1k.pth')
+    options = [
+        f'model.backbone.backbone.init_cfg.checkpoint={tmp / "resnet50_fake_in1k.pth"}',
+        *[f'{split}_dataloader.{key}' for split in ('train', 'val', 'test')
+          for key in (f'dataset.data_root={data}', 'dataset.check_md5=False', 'num_workers=0')],
+        'train_dataloader.dataset.pipeline.0.scale=(32,32)', 'train_dataloader.dataset.pipeline.1.crop_size=32',
+        'train_dataloader.dataset.pipeline.1.padding=4', 'val_dataloader.dataset.pipeline.0.scale=(32,32)',
+        'test_dataloader.dataset.pipeline.0.scale=(32,32)', 'train_dataloader.batch_size=8',
+        'param_scheduler=[]', 'train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
+        'default_hooks.logger.interval=1',
+    ]
+    work_dir = tmp / 'work'
+    # The real config plus the probe hook only (custom_imports is read when the config file is
+    # loaded, before --cfg-options apply, so the probe needs a child config).
+    probed = tmp / 'probed_config.py'
+    probed.write_text(f"_base_ = [{str(ROOT / CONFIG)!r}]\n"
+                      f"custom_imports = dict(imports=['protuning_mm', {Path(__file__).stem!r}], "
+                      "allow_failed_imports=False)\n"
+                      f"custom_hooks = [dict(type='ParamReportHook'), "
+                      f"dict(type='RankStateDump', out_dir={str(tmp / 'ranks')!r})]\n")
+    log = run_script('tools/dist_train.sh', str(probed), '2', '--work-dir', str(work_dir), '--cfg-options',
+                     *options)
+    ranks = [torch.load(tmp / 'ranks' / f'rank{r}.pth', map_location='cpu', weights_only=False) for r in (0, 1)]
+    return dict(tmp=tmp, work_dir=work_dir, options=options, pretrained=pretrained, log=log, ranks=ranks)
+
+
+def test_ddp_without_find_unused_parameters(ddp_run):
+    for rank, dump in enumerate(ddp_run['ranks']):
+        info = dump['info']
+        assert info['wrapper'] == 'MMDistributedDataParallel'
+        assert (info['rank'], info['world_size']) == (rank, 2)
+        assert info['find_unused_parameters'] is False
+        assert info['device_ids'] is None  # CPU module
+        assert info['iters'] >= 2  # an unused parameter would have failed the second iteration
+    assert re.search(r'Epoch\(train\) \[1\]\[\d+/\d+\].*loss', ddp_run['log'])
+
+
+def test_ranks_identical_prompts_trained_backbone_frozen(ddp_run):
+    rank0, rank1 = (d['state'] for d in ddp_run['ranks'])
+    trainable = ddp_run['ranks'][0]['info']['trainable']
+    assert trainable and all(n.startswith(('backbone.prompts.', 'head.')) for n in trainable), trainable
+    for name in trainable:
+        assert torch.equal(rank0[name], rank1[name]), f'{name} differs between ranks'
+    conv2 = [n for n in trainable if n.endswith('conv2.weight')]  # zero-initialised: moved only by training
+    assert conv2 and all(rank0[n].abs().sum() > 0 for n in conv2)
+    for key, value in ddp_run['pretrained'].items():  # 'backbone.<name>' -> 'backbone.backbone.<name>'
+        for state in (rank0, rank1):
+            assert torch.equal(state['backbone.' + key], value), f'frozen {key} changed (BN stats included)'
+
+
+def test_one_checkpoint_written_by_rank0(ddp_run):
+    checkpoints = sorted(p.name for p in ddp_run['work_dir'].glob('*.pth'))
+    assert checkpoints == ['epoch_1.pth']
+    state = torch.load(ddp_run['work_dir'] / 'epoch_1.pth', map_location='cpu')['state_dict']
+    for name in ddp_run['ranks'][0]['info']['trainable']:
+        assert torch.equal(state[name], ddp_run['ranks'][0]['state'][name])
+
+
+def test_dist_test_script(ddp_run):
+    log = run_script('tools/dist_test.sh', CONFIG, str(ddp_run['work_dir'] / 'epoch_1.pth'), '2',
+                     '--work-dir', str(ddp_run['tmp'] / 'test'), '--cfg-options', *ddp_run['options'])
+    match = re.search(r'accuracy/top1: ([\d.]+)', log)
+    assert match, log[-3000:]
+    assert 0 <= float(match.group(1)) <= 100
+
+
+def test_amp_on_cpu_fails_clearly(tmp_path, monkeypatch):
+    if torch.cuda.is_available():
+        pytest.skip('a GPU is present: --amp is supported')
+    monkeypatch.setattr(sys, 'argv', ['tools/train.py', str(ROOT / CONFIG), '--amp', '--work-dir', str(tmp_path)])
+    monkeypatch.syspath_prepend(str(ROOT / 'tools'))
+    with pytest.raises(RuntimeError, match=r'--amp needs a GPU.*Drop --amp'):
+        runpy.run_path(str(ROOT / 'tools' / 'train.py'), run_name='__main__')
+
+
+@pytest.mark.parametrize('script, positional', [
+    ('tools/slurm_train.sh', ['part', 'job', CONFIG, 'work_dirs/x']),
+    ('tools/slurm_test.sh', ['part', 'job', CONFIG, 'ckpt.pth']),
+])
+def test_slurm_scripts_call_srun(tmp_path, script, positional):
+    """A stand-in ``srun`` records its arguments: the scripts must launch one task per GPU with
+    --launcher=slurm, pass the extra arguments through and export PORT as MASTER_PORT."""
+    fake = tmp_path / 'srun'
+    fake.write_text('#!/usr/bin/env bash\necho "MASTER_PORT=$MASTER_PORT $@" > "$SRUN_RECORD"\n')
+    fake.chmod(0o755)
+    env = dict(os.environ, PATH=f'{tmp_path}{os.pathsep}{os.environ["PATH"]}', SRUN_RECORD=str(tmp_path / 'rec'),
+               GPUS='16', GPUS_PER_NODE='8', PORT='29123', SRUN_ARGS='--quotatype=auto')
+    subprocess.run(['bash', script, *positional, '--cfg-options', 'a=1'], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
+    record = (tmp_path / 'rec').read_text()
+    for part in ('MASTER_PORT=29123', '-p part', '--job-name=job', '--gres=gpu:8', '--ntasks=16',
+                 '--ntasks-per-node=8', '--quotatype=auto', f'{CONFIG}', '--launcher=slurm',
+                 '--cfg-options a=1', 'tools/' + ('train.py' if 'train' in script else 'test.py')):
+        assert part in record, (part, record)
+    with pytest.raises(subprocess.CalledProcessError):  # missing arguments: usage, non-zero exit
+        subprocess.run(['bash', script, 'part'], cwd=ROOT, env=env, check=True, capture_output=True)
