@@ -12,8 +12,10 @@ allow_mmengine_checkpoints()
 
 from .adapters import get_adapter, register_adapter, supported_backbones  # noqa: E402
 from .datasets import CIFAR10LT, CIFAR100LT  # noqa: E402
+from .evaluation import CorruptionAccuracy, SubsetAccuracy  # noqa: E402,F401
 from .engine import ParamReportHook, param_report  # noqa: E402
 from .models import ProTuningBackbone, PromptBlock  # noqa: E402
+from .apis import MultiTaskInferencer  # noqa: E402,F401
 
 __all__ = [
     '__version__', 'ProTuningBackbone', 'PromptBlock', 'ParamReportHook', 'param_report',

@@ -217,3 +217,24 @@ def test_scratch_drops_pretrained_weights(tmp_path):
     w = 'conv1.weight'
     assert torch.equal(full.backbone.state_dict()[w], ref.state_dict()[w])
     assert not torch.equal(scratch.backbone.state_dict()[w], ref.state_dict()[w])
+
+
+def test_parent_init_cfg_cannot_overwrite_frozen_weights(tmp_path):
+    # mmpretrain's ViT classifiers initialise every Linear of the model (backbone included) with
+    # TruncNormal before the children's init_weights: the frozen pre-trained weights must survive.
+    from mmpretrain.models import ImageClassifier  # noqa: F401  (registers mmpretrain's models)
+    cfg, _ = BACKBONES['mmpretrain.VisionTransformer']
+    torch.manual_seed(1)
+    ref = MODELS.build(copy.deepcopy(cfg))
+    ckpt = tmp_path / 'vit.pth'
+    torch.save({'state_dict': {f'backbone.{k}': v for k, v in ref.state_dict().items()}}, ckpt)
+    inner = dict(copy.deepcopy(cfg), init_cfg=dict(type='Pretrained', checkpoint=str(ckpt), prefix='backbone'))
+    model = MODELS.build(dict(
+        type='mmpretrain.ImageClassifier',
+        backbone=dict(type='ProTuningBackbone', backbone=inner),
+        head=dict(type='mmpretrain.LinearClsHead', num_classes=3, in_channels=64),
+        init_cfg=[dict(type='TruncNormal', layer='Linear', std=.02)]))
+    model.init_weights()
+    for k, v in ref.state_dict().items():
+        assert torch.equal(model.backbone.backbone.state_dict()[k], v), k
+    assert all(float(b.conv2.weight.abs().sum()) == 0 for s in model.backbone.prompts.values() for b in s)

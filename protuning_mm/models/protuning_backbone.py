@@ -255,6 +255,18 @@ class ProTuningBackbone(BaseModule):
                       f'context hook and run without checkpointing ({sorted(set(skipped))}).',
                       logger='current', level=30)
 
+    def init_weights(self) -> None:
+        """Re-apply the inner backbone's own init (its pre-trained weights), then the prompts'.
+
+        A parent's ``init_cfg`` runs on the whole module tree *before* its children's
+        ``init_weights`` (e.g. mmpretrain's ViT/Swin classifiers put ``TruncNormal`` on every
+        ``Linear``), which would silently overwrite the frozen weights loaded in ``__init__``.
+        Loading them again here, after the parent, keeps the frozen backbone what its
+        ``init_cfg`` says it is.
+        """
+        self.backbone._is_init = False
+        super().init_weights()
+
     def activate(self) -> None:
         """Make the inner backbone run *this* wrapper's prompts.
 
