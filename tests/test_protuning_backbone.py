@@ -4,7 +4,7 @@ import copy
 import pytest
 import torch
 import torch.nn as nn
-from mmengine.registry import MODELS
+from mmengine.registry import MODELS, DefaultScope
 
 from protuning_mm.models import ProTuningBackbone
 
@@ -229,11 +229,12 @@ def test_parent_init_cfg_cannot_overwrite_frozen_weights(tmp_path):
     ckpt = tmp_path / 'vit.pth'
     torch.save({'state_dict': {f'backbone.{k}': v for k, v in ref.state_dict().items()}}, ckpt)
     inner = dict(copy.deepcopy(cfg), init_cfg=dict(type='Pretrained', checkpoint=str(ckpt), prefix='backbone'))
-    model = MODELS.build(dict(
-        type='mmpretrain.ImageClassifier',
-        backbone=dict(type='ProTuningBackbone', backbone=inner),
-        head=dict(type='mmpretrain.LinearClsHead', num_classes=3, in_channels=64),
-        init_cfg=[dict(type='TruncNormal', layer='Linear', std=.02)]))
+    with DefaultScope.overwrite_default_scope('mmpretrain'):  # other tests may leave another scope set
+        model = MODELS.build(dict(
+            type='mmpretrain.ImageClassifier',
+            backbone=dict(type='ProTuningBackbone', backbone=inner),
+            head=dict(type='mmpretrain.LinearClsHead', num_classes=3, in_channels=64),
+            init_cfg=[dict(type='TruncNormal', layer='Linear', std=.02)]))
     model.init_weights()
     for k, v in ref.state_dict().items():
         assert torch.equal(model.backbone.backbone.state_dict()[k], v), k

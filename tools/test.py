@@ -14,7 +14,7 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 # Shared with train.py (this folder is sys.path[0] when a tool runs as a script).
-from train import setup_cpu_distributed
+from train import finish_distributed, setup_cpu_distributed
 
 
 def parse_args() -> argparse.Namespace:
@@ -54,6 +54,7 @@ def main() -> None:
         from mmengine.evaluator import DumpResults
         runner.test_evaluator.metrics.append(DumpResults(out_file_path=args.out))
     runner.test()
+    finish_distributed()
 
 
 if __name__ == '__main__':
