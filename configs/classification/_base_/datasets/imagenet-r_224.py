@@ -4,50 +4,13 @@
 # per-class split (split='train'/'val', split_ratio, seed). SubsetAccuracy scores a 200-way head
 # directly and masks a 1000-way ImageNet model to the 200 classes (metainfo indices_in_1k); to
 # evaluate such a model on the whole release: --cfg-options test_dataloader.dataset.split=all
+_base_ = './_imagefile_224.py'
+
 dataset_type = 'ImageNetR'
-data_preprocessor = dict(
-    num_classes=200,
-    # ImageNet statistics: the frozen backbone expects its pre-training normalisation.
-    # LoadImageFromFile reads BGR, hence to_rgb=True.
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    to_rgb=True)
+data_preprocessor = dict(num_classes=200)
 
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='RandomResizedCrop', scale=224),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='PackInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='ResizeEdge', scale=256, edge='short'),
-    dict(type='CenterCrop', crop_size=224),
-    dict(type='PackInputs'),
-]
-
-train_dataloader = dict(
-    batch_size=16,
-    num_workers=4,
-    dataset=dict(
-        type=dataset_type,
-        data_root='data/imagenet-r',
-        split='train',
-        split_ratio=0.8,
-        seed=0,
-        pipeline=train_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=True))
-val_dataloader = dict(
-    batch_size=64,
-    num_workers=4,
-    dataset=dict(
-        type=dataset_type,
-        data_root='data/imagenet-r',
-        split='val',
-        split_ratio=0.8,
-        seed=0,
-        pipeline=test_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=False))
-val_evaluator = dict(type='SubsetAccuracy', topk=(1, 5))
+train_dataloader = dict(dataset=dict(type=dataset_type, data_root='data/imagenet-r', split='train', split_ratio=0.8, seed=0))
+val_dataloader = dict(dataset=dict(type=dataset_type, data_root='data/imagenet-r', split='val', split_ratio=0.8, seed=0))
 test_dataloader = val_dataloader
+val_evaluator = dict(type='SubsetAccuracy')
 test_evaluator = val_evaluator

@@ -1,45 +1,10 @@
 # Oxford-IIIT Pets (37 breeds; mmpretrain's OxfordIIITPet) at 224x224 for ImageNet-pretrained backbones.
 # Layout: the official release, data/Oxford-IIIT_Pets/{images/*.jpg, annotations/{trainval,test}.txt}.
+_base_ = './_imagefile_224.py'
+
 dataset_type = 'OxfordIIITPet'
-data_preprocessor = dict(
-    num_classes=37,
-    # ImageNet statistics: the frozen backbone expects its pre-training normalisation.
-    # LoadImageFromFile reads BGR, hence to_rgb=True.
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    to_rgb=True)
+data_preprocessor = dict(num_classes=37)
 
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='RandomResizedCrop', scale=224),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='PackInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='ResizeEdge', scale=256, edge='short'),
-    dict(type='CenterCrop', crop_size=224),
-    dict(type='PackInputs'),
-]
-
-train_dataloader = dict(
-    batch_size=16,
-    num_workers=4,
-    dataset=dict(
-        type=dataset_type,
-        data_root='data/Oxford-IIIT_Pets',
-        split='trainval',
-        pipeline=train_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=True))
-val_dataloader = dict(
-    batch_size=64,
-    num_workers=4,
-    dataset=dict(
-        type=dataset_type,
-        data_root='data/Oxford-IIIT_Pets',
-        split='test',
-        pipeline=test_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=False))
-val_evaluator = dict(type='Accuracy', topk=(1, 5))
+train_dataloader = dict(dataset=dict(type=dataset_type, data_root='data/Oxford-IIIT_Pets', split='trainval'))
+val_dataloader = dict(dataset=dict(type=dataset_type, data_root='data/Oxford-IIIT_Pets', split='test'))
 test_dataloader = val_dataloader
-test_evaluator = val_evaluator
