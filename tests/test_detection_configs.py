@@ -46,7 +46,7 @@ def trainable(model: nn.Module) -> float:
 
 
 def test_every_detection_config_is_listed():
-    found = {str(p.relative_to(DET)) for p in DET.glob('*/*.py')}
+    found = {str(p.relative_to(DET)) for p in DET.glob('*/*.py') if p.parent.name != '_base_'}
     assert found == set(PAPER_PARAMS), 'add new detection configs to PAPER_PARAMS'
 
 
