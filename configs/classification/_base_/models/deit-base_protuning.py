@@ -1,27 +1,9 @@
-# ImageNet-pretrained DeiT-B (mmpretrain's deit-base_16xb64_in1k), frozen, with Pro-tuning prompt
-# blocks at the U5 positions (after the patch embedding and layers 3, 6, 9, 12), then the
-# class-token linear head.
+# ImageNet-pretrained DeiT-B (mmpretrain's deit-base_16xb64_in1k): the DeiT-S set-up with the base arch.
+_base_ = './deit-small_protuning.py'
+
 model = dict(
-    type='ImageClassifier',
-    backbone=dict(
-        type='ProTuningBackbone',
-        paradigm='protuning',
-        backbone=dict(
-            type='VisionTransformer',
-            arch='deit-base',
-            img_size=224,
-            patch_size=16,
-            init_cfg=dict(
-                type='Pretrained',
-                checkpoint='https://download.openmmlab.com/mmclassification/v0/deit/'
-                'deit-base_pt-16xb64_in1k_20220216-db63c16c.pth',
-                prefix='backbone'))),
-    neck=None,
-    head=dict(
-        type='VisionTransformerClsHead',
-        num_classes=100,
-        in_channels=768,
-        loss=dict(type='LabelSmoothLoss', label_smooth_val=0.1, mode='original')),
-    # No model-level init_cfg: upstream's TruncNormal on every Linear would run after the wrapper
-    # loaded the pre-trained backbone and overwrite it.
-    init_cfg=None)
+    backbone=dict(backbone=dict(
+        arch='deit-base',
+        init_cfg=dict(checkpoint='https://download.openmmlab.com/mmclassification/v0/deit/'
+                      'deit-base_pt-16xb64_in1k_20220216-db63c16c.pth'))),
+    head=dict(in_channels=768))

@@ -1,26 +1,11 @@
-# ImageNet-pretrained Swin-B (mmpretrain's swin-base_16xb64_in1k), frozen, with Pro-tuning prompt
-# blocks after each of its four stages (after patch merging, i.e. the original Swin BasicLayer
-# outputs), then GAP + linear head.
-_base_ = ['mmpretrain::_base_/models/swin_transformer/base_224.py']
+# ImageNet-pretrained Swin-B (mmpretrain's swin-base_16xb64_in1k): the Swin-S set-up with the base arch
+# (and its drop-path rate).
+_base_ = './swin-small_protuning.py'
 
 model = dict(
-    backbone=dict(
-        _delete_=True,
-        type='ProTuningBackbone',
-        paradigm='protuning',
-        backbone=dict(
-            type='SwinTransformer',
-            arch='base',
-            img_size=224,
-            drop_path_rate=0.5,
-            init_cfg=dict(
-                type='Pretrained',
-                checkpoint='https://download.openmmlab.com/mmclassification/v0/swin-transformer/'
-                'swin_base_224_b16x64_300e_imagenet_20210616_190742-93230b0d.pth',
-                prefix='backbone'))),
-    head=dict(num_classes=100),
-    # No model-level init_cfg: upstream's TruncNormal on every Linear would run after the wrapper
-    # loaded the pre-trained backbone and overwrite it. No Mixup/CutMix (an ImageNet training
-    # recipe): transfer runs train on the plain labels.
-    init_cfg=None,
-    train_cfg=None)
+    backbone=dict(backbone=dict(
+        arch='base',
+        drop_path_rate=0.5,
+        init_cfg=dict(checkpoint='https://download.openmmlab.com/mmclassification/v0/swin-transformer/'
+                      'swin_base_224_b16x64_300e_imagenet_20210616_190742-93230b0d.pth'))),
+    head=dict(in_channels=1024))
