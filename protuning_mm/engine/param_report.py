@@ -1,5 +1,6 @@
 """A table of trainable parameters per module group, and a hook that logs it when training starts."""
-from typing import List, Tuple
+import re
+from typing import List, Optional, Tuple
 
 import torch.nn as nn
 from mmengine.hooks import Hook
@@ -9,6 +10,8 @@ from mmengine.registry import HOOKS
 from ..models.protuning_backbone import ProTuningBackbone
 
 Row = Tuple[str, int, int]  # (group, trainable, total)
+# The totals row param_report() writes: | **all** | **<trainable> (<M>M)** | <total> (<M>M) |
+_TOTALS_ROW = re.compile(r'\| \*\*all\*\* \| \*\*([\d,]+) \([\d.]+M\)\*\* \| ([\d,]+) \(')
 
 
 def _count(params) -> Tuple[int, int]:
@@ -65,6 +68,21 @@ def param_report(model: nn.Module) -> str:
     lines += [f'| {g} | {t:,} | {n:,} |' for g, t, n in rows]
     lines.append(f'| **all** | **{trainable:,} ({trainable / 1e6:.2f}M)** | {total:,} ({total / 1e6:.2f}M) |')
     return '\n'.join(lines)
+
+
+def parse_param_report(text: str) -> Optional[Tuple[int, int]]:
+    """Read back the totals of the last :func:`param_report` table in ``text`` (e.g. a training log).
+
+    Args:
+        text (str): Text holding the table, such as the log :class:`ParamReportHook` writes to.
+
+    Returns:
+        tuple[int, int] | None: ``(trainable, total)`` parameters, or None if no table is found.
+    """
+    rows = _TOTALS_ROW.findall(text)
+    if not rows:
+        return None
+    return tuple(int(n.replace(',', '')) for n in rows[-1])
 
 
 @HOOKS.register_module()

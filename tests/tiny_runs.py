@@ -1,0 +1,89 @@
+"""Tiny real training runs (mmengine Runner, in-process) for the hook and run-record tests.
+
+A ResNet-18 (random init, frozen) wrapped in ProTuningBackbone, an mmpretrain ImageClassifier, the
+project's runtime base (ParamReportHook, PromptDiagnosticsHook, ...) and two classes of 32x32 PNGs
+read by mmpretrain's CustomDataset: seconds per run on a CPU. Runs are cached for the session, so
+test modules that ask for the same run share it.
+"""
+import copy
+import json
+from pathlib import Path
+from typing import Any, Dict, List
+
+import cv2
+import numpy as np
+from mmengine.config import Config
+from mmengine.runner import Runner
+
+from conftest import ROOT
+from datagen import class_image
+
+RUNTIME = ROOT / 'configs/_base_/protuning_runtime.py'
+_CACHE: Dict[str, Dict[str, Any]] = {}
+
+
+def write_png_folders(root: Path, classes: int = 2, per_class: int = 6) -> Path:
+    """``<root>/<class>/<i>.png``: the folder layout mmpretrain's CustomDataset reads."""
+    rng = np.random.default_rng(0)
+    for c in range(classes):
+        (root / str(c)).mkdir(parents=True, exist_ok=True)
+        for i in range(per_class):
+            cv2.imwrite(str(root / str(c) / f'{i}.png'), class_image(c, rng))
+    return root
+
+
+def tiny_config(work_dir: Path, data: Path, paradigm: str = 'protuning', interval: int = 2,
+                max_epochs: int = 2, **backbone: Any) -> Config:
+    """The runtime base plus a tiny classifier: 12 images, batch 4, i.e. 3 iterations an epoch."""
+    cfg = Config.fromfile(str(RUNTIME))
+    loader = dict(batch_size=4, num_workers=0, sampler=dict(type='DefaultSampler', shuffle=True),
+                  dataset=dict(type='CustomDataset', data_root=str(data), with_label=True,
+                               pipeline=[dict(type='LoadImageFromFile'), dict(type='PackInputs')]))
+    cfg.merge_from_dict(dict(
+        default_scope='mmpretrain',
+        work_dir=str(work_dir),
+        # Unique logger/visualizer instances: two runs started in the same second would share them.
+        experiment_name='tiny_' + '_'.join(work_dir.parts[-2:]),
+        model=dict(
+            type='ImageClassifier',
+            data_preprocessor=dict(type='ClsDataPreprocessor', mean=[127.5] * 3, std=[127.5] * 3, to_rgb=True),
+            backbone=dict(type='ProTuningBackbone', paradigm=paradigm, **backbone,
+                          backbone=dict(type='mmpretrain.ResNet', depth=18, out_indices=(3, ), init_cfg=None)),
+            neck=dict(type='GlobalAveragePooling'),
+            head=dict(type='LinearClsHead', num_classes=2, in_channels=512, loss=dict(type='CrossEntropyLoss'))),
+        train_dataloader=loader,
+        val_dataloader=dict(copy.deepcopy(loader), sampler=dict(type='DefaultSampler', shuffle=False)),
+        val_evaluator=dict(type='Accuracy', topk=(1, )),
+        train_cfg=dict(by_epoch=True, max_epochs=max_epochs, val_interval=max_epochs), val_cfg=dict(),
+        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1, momentum=0.9)),
+        default_hooks=dict(logger=dict(type='LoggerHook', interval=1), checkpoint=None),
+        randomness=dict(seed=0),
+    ))
+    for hook in cfg.custom_hooks:
+        if hook.type == 'PromptDiagnosticsHook':
+            hook.interval = interval
+    return cfg
+
+
+def tiny_run(tmp_path_factory, name: str, **kwargs: Any) -> Dict[str, Any]:
+    """Train :func:`tiny_config` once per session under ``<basetemp>/tiny_runs/runs/<name>``.
+
+    ``name`` may hold a folder (``'paradigms/head'``): runs that share it form a folder of work dirs.
+
+    Returns:
+        dict: ``work_dir``, ``log_dir`` (its ``<timestamp>`` folder), ``runner`` (trained).
+    """
+    if name not in _CACHE:
+        root = tmp_path_factory.getbasetemp() / 'tiny_runs'
+        data = root / 'data'
+        if not data.is_dir():
+            write_png_folders(data)
+        runner = Runner.from_cfg(tiny_config(root / 'runs' / name, data, **kwargs))
+        runner.train()
+        _CACHE[name] = dict(work_dir=Path(runner.work_dir), log_dir=Path(runner.log_dir), runner=runner)
+    return _CACHE[name]
+
+
+def scalars(run: Dict[str, Any]) -> List[dict]:
+    """The entries of a :func:`tiny_run`'s ``vis_data/scalars.json``."""
+    return [json.loads(line) for line in (run['log_dir'] / 'vis_data' / 'scalars.json').read_text().splitlines()]
