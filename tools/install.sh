@@ -33,7 +33,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --offline) OFFLINE=${2:?"--offline needs the bundle folder: bash tools/install.sh --offline DIR"}; shift 2 ;;
     --offline=*) OFFLINE=${1#--offline=}; shift ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    -h|--help) awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "$0"; exit 0 ;;
     *) echo "install.sh: unknown argument '$1'. Usage: bash tools/install.sh [--offline DIR]" >&2; exit 2 ;;
   esac
 done
