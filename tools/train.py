@@ -11,6 +11,7 @@ import os.path as osp
 
 import protuning_mm  # noqa: F401  (registers modules; lets torch.load read mmengine checkpoints)
 from protuning_mm.utils.data_paths import check_data_paths
+from protuning_mm.utils.ops_check import check_mmcv_ops
 import torch
 import torch.distributed as torch_dist
 from mmengine.config import Config, DictAction
@@ -121,6 +122,7 @@ def main() -> None:
         cfg.resume, cfg.load_from = True, args.resume
 
     check_data_paths(cfg, splits=('train', 'val'))
+    check_mmcv_ops(cfg)  # on a GPU: stop now, not at iteration 1, if mmcv's ops cannot run there
     setup_cpu_distributed(cfg, args.launcher)
     runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
     runner.train()

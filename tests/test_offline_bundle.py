@@ -1,0 +1,75 @@
+"""tools/make_offline_bundle.py without network: which resolved packages a bundle carries, the
+requirements it reads from setup.py, and the check install.sh --offline runs on a bundle."""
+import importlib.util
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+spec = importlib.util.spec_from_file_location('make_offline_bundle', ROOT / 'tools' / 'make_offline_bundle.py')
+bundle = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(bundle)
+ENV = bundle.target_environment('3.12')
+
+
+def test_requirements_come_from_setup_py():
+    reqs = bundle.setup_requirements()
+    assert {'mmcv==2.1.0', 'mmengine==0.10.7', 'numpy<2.4', 'torch>=2.1', 'pytest>=7'} <= set(reqs)
+    assert 'mlxtend' not in reqs  # the demo extra is not needed to run the GPU check
+
+
+def test_provided_packages_stay_out_unless_a_version_is_required():
+    requires = {
+        'mmengine': ['numpy', 'matplotlib', 'opencv-python>=3', 'tomli; python_version < "3.11"'],
+        'numpy': [], 'matplotlib': ['pillow>=9'], 'pillow': [], 'scipy': ['numpy>=1.26'],
+        'mmdet': ['scipy', 'shapely', 'torch'], 'shapely': ['numpy>=1.26'],
+    }
+    carried, left = bundle.select(['mmengine==0.10.7', 'mmdet', 'numpy<2.4'], requires,
+                                  provided={'numpy', 'matplotlib', 'pillow', 'scipy', 'torch'}, environment=ENV)
+    # numpy is provided but pinned (<2.4): carried. matplotlib/scipy: unversioned, left with their
+    # own requirements (pillow). torch, opencv-python: never. tomli: marker false on 3.12.
+    assert carried == {'mmengine', 'mmdet', 'numpy', 'shapely'}
+    assert left == {'matplotlib', 'scipy'}
+
+
+def test_a_needed_package_that_was_not_resolved_is_an_error():
+    with pytest.raises(KeyError, match='addict'):
+        bundle.select(['mmengine'], {'mmengine': ['addict']}, set(), ENV)
+
+
+def make_fake_bundle(folder, python):
+    folder.mkdir()
+    files = {'mmengine-0.10.7-py3-none-any.whl': 3, 'mmcv-2.1.0.tar.gz': 5}
+    for name, size in files.items():
+        (folder / name).write_bytes(b'x' * size)
+    (folder / 'requirements.txt').write_text('numpy<2.4\n')
+    (folder / 'bundle.json').write_text(json.dumps(dict(
+        python=python, torch='2.11.0', torchvision='0.26.0', glibc='2.28', created_utc='2026-01-01T00:00:00Z',
+        mmcv_sdist='mmcv-2.1.0.tar.gz', no_deps=['mmengine==0.10.7'], provided=['scipy'], total_bytes=8, files=files)))
+    return folder
+
+
+def test_verify_accepts_a_bundle_for_this_python_and_gives_install_sh_its_variables(tmp_path):
+    here = '%d.%d' % sys.version_info[:2]
+    folder = make_fake_bundle(tmp_path / 'b', here)
+    script = ROOT / 'tools' / 'make_offline_bundle.py'
+    out = subprocess.run(['bash', '-c', f'set -e; eval "$({sys.executable} {script} --verify {folder})"; '
+                                        'echo "$BUNDLE_SDIST|${BUNDLE_NO_DEPS[*]}"'],
+                         capture_output=True, text=True, check=True)
+    assert out.stdout == 'mmcv-2.1.0.tar.gz|mmengine==0.10.7\n'
+    assert f'2 files, 0.0 MiB, for Python {here}' in out.stderr
+
+
+def test_verify_refuses_another_python_or_an_incomplete_copy(tmp_path):
+    folder = make_fake_bundle(tmp_path / 'b', '3.12' if sys.version_info[:2] != (3, 12) else '3.11')
+    with pytest.raises(RuntimeError, match=r'made for Python 3\.1\d, this is Python .*--python-version'):
+        bundle.verify(str(folder))
+    folder = make_fake_bundle(tmp_path / 'c', '%d.%d' % sys.version_info[:2])
+    (folder / 'mmcv-2.1.0.tar.gz').unlink()
+    with pytest.raises(RuntimeError, match='incomplete, missing: mmcv-2.1.0.tar.gz'):
+        bundle.verify(str(folder))
+    with pytest.raises(RuntimeError, match='no bundle.json: make the bundle with'):
+        bundle.verify(str(tmp_path))
