@@ -137,10 +137,10 @@ def test_real_run_values(protuning):
         assert strength[0] == 0.0  # zero-initialised last conv: f(x) == 0 on the first forward
         assert all(v > 0 for v in strength[1:]), (pos, strength)
         assert all(entries[s][f'prompt/{pos}/grad_norm'] > 0 for s in (1, 2, 4, 6))  # conv2 gets gradient at once
-        # beta gets no gradient on iteration 1 (f(x) == 0), so it is still its initial value after it.
-        assert entries[1][f'prompt/{pos}/beta'] == pytest.approx(0.1)
+        # beta gets no gradient on iteration 1 (f(x) == 0), so it is still its initial value (1.0) after it.
+        assert entries[1][f'prompt/{pos}/beta'] == pytest.approx(1.0)
         assert entries[6][f'prompt/{pos}/beta'] == float(model.backbone.prompts[pos][0].beta.detach())  # the last step
-    assert any(entries[6][f'prompt/{p}/beta'] != pytest.approx(0.1) for p in POSITIONS)  # beta trains
+    assert any(entries[6][f'prompt/{p}/beta'] != pytest.approx(1.0) for p in POSITIONS)  # beta trains
 
 
 def test_real_run_text_log(protuning):

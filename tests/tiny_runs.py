@@ -13,7 +13,7 @@ from typing import Any, Dict, List
 import cv2
 import numpy as np
 from mmengine.config import Config
-from mmengine.runner import Runner
+from mmengine.registry import RUNNERS
 
 from conftest import ROOT
 from datagen import class_image
@@ -78,7 +78,8 @@ def tiny_run(tmp_path_factory, name: str, **kwargs: Any) -> Dict[str, Any]:
         data = root / 'data'
         if not data.is_dir():
             write_png_folders(data)
-        runner = Runner.from_cfg(tiny_config(root / 'runs' / name, data, **kwargs))
+        # As tools/train.py does: the runtime base's runner_type (ProTuningRunner) builds the runner.
+        runner = RUNNERS.build(tiny_config(root / 'runs' / name, data, **kwargs))
         runner.train()
         _CACHE[name] = dict(work_dir=Path(runner.work_dir), log_dir=Path(runner.log_dir), runner=runner)
     return _CACHE[name]

@@ -2,9 +2,11 @@ from .delta_checkpoint import (DeltaCheckpointHook, base_fingerprint, check_delt
                                frozen_state_keys, is_delta, load_delta, merge_delta, save_delta)
 from .param_report import ParamReportHook, param_groups, param_report, parse_param_report
 from .prompt_diagnostics import PromptDiagnosticsHook, prompt_units
+from .prompt_lr import ProTuningRunner, prompt_param_keys, resolve_prompt_lr_mult, with_prompt_lr_mult
 
 __all__ = [
     'ParamReportHook', 'param_groups', 'param_report', 'parse_param_report', 'PromptDiagnosticsHook',
-    'prompt_units', 'DeltaCheckpointHook', 'base_fingerprint', 'check_delta', 'complete_delta',
+    'prompt_units', 'ProTuningRunner', 'prompt_param_keys', 'resolve_prompt_lr_mult',
+    'with_prompt_lr_mult', 'DeltaCheckpointHook', 'base_fingerprint', 'check_delta', 'complete_delta',
     'frozen_state_keys', 'is_delta', 'load_delta', 'merge_delta', 'save_delta'
 ]

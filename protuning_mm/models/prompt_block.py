@@ -58,7 +58,11 @@ class PromptBlock(BaseModule):
         act_cfg (dict): Activation after the first two convs. Defaults to ``dict(type='GELU')``.
         norm_cfg (dict, optional): Norm after the first two convs; None means no norm, which
             measured better on small data (see SPEC). Defaults to None.
-        beta_init (float): Initial (or fixed) value of beta. Defaults to 0.1.
+        beta_init (float): Initial (or fixed) value of beta. With the last conv zero-initialised,
+            the start value does not change what the block computes at step 0, only how fast the
+            prompt path learns: every prompt gradient is scaled by beta, and so is the prompt's
+            effect. 1.0 learns at the rate of the rest of the model; 0.1 (used before the recipe
+            study in docs/prompt_recipe.md) left the prompts nearly untrained. Defaults to 1.0.
         learnable_beta (bool): Train beta (paper default) or keep it constant (Table 10).
             Defaults to True.
         init_cfg (dict, optional): mmengine init config. Defaults to None.
@@ -80,7 +84,7 @@ class PromptBlock(BaseModule):
                  se_reduction: int = 16,
                  act_cfg: Optional[dict] = None,
                  norm_cfg: Optional[dict] = None,
-                 beta_init: float = 0.1,
+                 beta_init: float = 1.0,
                  learnable_beta: bool = True,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
