@@ -1,10 +1,11 @@
+from .cpu_ddp import CPUDistributedDataParallel
 from .delta_checkpoint import (DeltaCheckpointHook, base_fingerprint, check_delta, complete_delta,
                                frozen_state_keys, is_delta, load_delta, merge_delta, save_delta)
 from .param_report import ParamReportHook, param_groups, param_report, parse_param_report
 from .prompt_diagnostics import PromptDiagnosticsHook, prompt_units
 
 __all__ = [
-    'ParamReportHook', 'param_groups', 'param_report', 'parse_param_report', 'PromptDiagnosticsHook',
-    'prompt_units', 'DeltaCheckpointHook', 'base_fingerprint', 'check_delta', 'complete_delta',
+    'CPUDistributedDataParallel', 'ParamReportHook', 'param_groups', 'param_report', 'parse_param_report',
+    'PromptDiagnosticsHook', 'prompt_units', 'DeltaCheckpointHook', 'base_fingerprint', 'check_delta', 'complete_delta',
     'frozen_state_keys', 'is_delta', 'load_delta', 'merge_delta', 'save_delta'
 ]
