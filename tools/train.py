@@ -10,7 +10,8 @@ import os
 import os.path as osp
 
 import protuning_mm  # noqa: F401  (registers modules; lets torch.load read mmengine checkpoints)
-from protuning_mm.utils.cli import merge_cfg_options
+from protuning_mm.utils.checkpoint_io import load_checkpoint_file, resolve_resume_checkpoint, use_atomic_checkpoints
+from protuning_mm.utils.cli import merge_cfg_options, run_main
 from protuning_mm.utils.data_paths import check_data_paths
 from protuning_mm.utils.ops_check import check_mmcv_ops
 import torch
@@ -122,10 +123,16 @@ def main() -> None:
             raise RuntimeError('--auto-scale-lr needs `auto_scale_lr = dict(base_batch_size=...)` '
                                'in the config.')
         cfg.auto_scale_lr.enable = True
+    rank0 = os.environ.get('RANK', '0') == '0'
     if args.resume == 'auto':
-        cfg.resume, cfg.load_from = True, None
+        # The latest checkpoint, checked to load; a broken one falls back to the previous good one.
+        cfg.resume = True
+        cfg.load_from = resolve_resume_checkpoint(cfg.work_dir, log=print if rank0 else lambda _: None)
     elif args.resume is not None:
+        if '://' not in args.resume:
+            load_checkpoint_file(args.resume)  # a broken file: a clear error now, not torch's
         cfg.resume, cfg.load_from = True, args.resume
+    use_atomic_checkpoints(cfg)  # a crash mid-save cannot leave a half epoch_N.pth
 
     check_data_paths(cfg, splits=('train', 'val'))
     check_mmcv_ops(cfg)  # on a GPU: stop now, not at iteration 1, if mmcv's ops cannot run there
@@ -136,4 +143,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -1,8 +1,11 @@
 """Helpers the command-line tools share."""
-from typing import Optional
+import sys
+from typing import Callable, Optional
 
 from mmengine.config import Config
 from mmengine.utils import import_modules_from_strings
+
+from .checkpoint_io import CheckpointError
 
 
 def merge_cfg_options(cfg: Config, options: Optional[dict]) -> Config:
@@ -34,3 +37,18 @@ def merge_cfg_options(cfg: Config, options: Optional[dict]) -> Config:
                              '--cfg-options "custom_imports.imports=[protuning_mm,my_plugin]".')
         import_modules_from_strings(after['imports'], after.get('allow_failed_imports', False))
     return cfg
+
+
+def run_main(main: Callable[[], None]) -> None:
+    """Run a tool's ``main``; a broken checkpoint ends it with one clear line, not a traceback.
+
+    Args:
+        main (Callable[[], None]): The tool's entry point.
+
+    Raises:
+        SystemExit: With status 1 and ``<tool>: error: <message>`` on a :class:`CheckpointError`.
+    """
+    try:
+        main()
+    except CheckpointError as e:
+        raise SystemExit(f'{sys.argv[0]}: error: {e}') from None
