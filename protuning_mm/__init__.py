@@ -6,6 +6,7 @@ where mmpretrain, mmdet and mmseg configs all find them, and lets ``torch.load``
 checkpoints mmengine writes (see ``utils/checkpoint_compat.py``).
 """
 from .utils.checkpoint_compat import allow_mmengine_checkpoints
+from .utils import checkpoint_io  # noqa: F401  (registers the 'atomic_local' file backend)
 from .version import __version__
 
 allow_mmengine_checkpoints()

@@ -1,6 +1,7 @@
 """Distributed training for real: ``bash tools/dist_train.sh CONFIG 2`` (torchrun, --launcher pytorch)
 on CPU with the gloo backend, on the real ResNet-50 CIFAR-100-LT Pro-tuning config pointed at a tiny
-generated CIFAR-100; then ``tools/dist_test.sh`` on its checkpoint.
+generated CIFAR-100; then ``tools/dist_test.sh`` on its checkpoint. The UperNet config (SyncBN in its
+heads, which torch runs only on GPUs) trains on 2 CPU processes too: SyncBN is reverted to BN first.
 
 The backbone is frozen before DDP wraps the model, so DDP runs with ``find_unused_parameters=False``:
 a trainable parameter without a gradient would make DDP fail on the next iteration. Each rank dumps
@@ -14,9 +15,11 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Tuple
 
 import pytest
 import torch
+from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.registry import HOOKS, MODELS
@@ -24,6 +27,8 @@ from mmengine.registry import HOOKS, MODELS
 import protuning_mm  # noqa: F401  (allow-lists the globals in mmengine checkpoints)
 from conftest import ROOT
 from datagen import make_cifar, make_fake_pretrained
+from datagen_ade import make_ade20k
+from test_e2e_segmentation import UPERNET as SEG_CONFIG, tiny_options
 
 CONFIG = 'configs/classification/resnet50/resnet50_protuning_cifar100-lt-ir100.py'
 
@@ -41,7 +46,8 @@ class RankStateDump(Hook):
         info = dict(wrapper=type(model).__name__, rank=runner.rank, world_size=runner.world_size,
                     iters=runner.iter, find_unused_parameters=getattr(model, 'find_unused_parameters', None),
                     device_ids=getattr(model, 'device_ids', 'n/a'),
-                    trainable=[n for n, p in module.named_parameters() if p.requires_grad])
+                    trainable=[n for n, p in module.named_parameters() if p.requires_grad],
+                    module_types=sorted({type(m).__name__ for m in module.modules()}))
         state = {k: v.detach().clone() for k, v in module.state_dict().items()}
         os.makedirs(self.out_dir, exist_ok=True)
         torch.save(dict(info=info, state=state), os.path.join(self.out_dir, f'rank{runner.rank}.pth'))
@@ -64,6 +70,26 @@ def run_script(*args: str, timeout: int = 600) -> str:
     return log
 
 
+def dist_train(tmp: Path, config: str, options: list, keep_hooks: bool = False) -> Tuple[Path, str, list]:
+    """``bash tools/dist_train.sh`` on 2 CPU processes with the probe hook added to ``config``.
+
+    Returns:
+        tuple: The work dir, the log, and each rank's dump (``info`` and ``state``).
+    """
+    work_dir = tmp / 'work'
+    # The real config plus the probe hook (a child config: --cfg-options cannot append to a list).
+    hooks = '*_base_.custom_hooks' if keep_hooks else "dict(type='ParamReportHook')"
+    probed = tmp / 'probed_config.py'
+    probed.write_text(f"_base_ = [{str(ROOT / config)!r}]\n"
+                      f"custom_imports = dict(imports=['protuning_mm', {Path(__file__).stem!r}], "
+                      "allow_failed_imports=False)\n"
+                      f"custom_hooks = [{hooks}, dict(type='RankStateDump', out_dir={str(tmp / 'ranks')!r})]\n")
+    log = run_script('tools/dist_train.sh', str(probed), '2', '--work-dir', str(work_dir), '--cfg-options',
+                     *options)
+    ranks = [torch.load(tmp / 'ranks' / f'rank{r}.pth', map_location='cpu', weights_only=False) for r in (0, 1)]
+    return work_dir, log, ranks
+
+
 @pytest.fixture(scope='module')
 def ddp_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp('dist')
@@ -81,43 +107,67 @@ def ddp_run(tmp_path_factory):
         'param_scheduler=[]', 'train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
         'default_hooks.logger.interval=1',
     ]
-    work_dir = tmp / 'work'
-    # The real config plus the probe hook only (custom_imports is read when the config file is
-    # loaded, before --cfg-options apply, so the probe needs a child config).
-    probed = tmp / 'probed_config.py'
-    probed.write_text(f"_base_ = [{str(ROOT / CONFIG)!r}]\n"
-                      f"custom_imports = dict(imports=['protuning_mm', {Path(__file__).stem!r}], "
-                      "allow_failed_imports=False)\n"
-                      f"custom_hooks = [dict(type='ParamReportHook'), "
-                      f"dict(type='RankStateDump', out_dir={str(tmp / 'ranks')!r})]\n")
-    log = run_script('tools/dist_train.sh', str(probed), '2', '--work-dir', str(work_dir), '--cfg-options',
-                     *options)
-    ranks = [torch.load(tmp / 'ranks' / f'rank{r}.pth', map_location='cpu', weights_only=False) for r in (0, 1)]
+    work_dir, log, ranks = dist_train(tmp, CONFIG, options)
     return dict(tmp=tmp, work_dir=work_dir, options=options, pretrained=pretrained, log=log, ranks=ranks)
 
 
-def test_ddp_without_find_unused_parameters(ddp_run):
-    for rank, dump in enumerate(ddp_run['ranks']):
+@pytest.fixture(scope='module')
+def ddp_seg_run(tmp_path_factory):
+    """The UperNet config (SyncBN in both heads) on 2 CPU processes, made tiny by --cfg-options: a
+    ResNetV1c-18 stand-in base, 16-channel heads, 64x64 crops, 2 iterations."""
+    tmp = tmp_path_factory.mktemp('dist_seg')
+    torch.manual_seed(0)
+    pretrained = make_fake_pretrained(MODELS.build(dict(type='mmseg.ResNetV1c', depth=18)),
+                                      tmp / 'resnet18_v1c_fake.pth', prefix='')
+    data = make_ade20k(tmp / 'ade', num_train=4, num_val=2, size=(96, 128))
+    options = [*tiny_options(data, tmp / 'resnet18_v1c_fake.pth', max_iters=2, ckpt_interval=2),
+               'model.backbone.backbone.depth=18', 'model.decode_head.in_channels=[64,128,256,512]',
+               'model.decode_head.channels=16', 'model.auxiliary_head.in_channels=256',
+               'model.auxiliary_head.channels=16', 'train_cfg.val_interval=100']
+    work_dir, log, ranks = dist_train(tmp, SEG_CONFIG, options, keep_hooks=True)
+    return dict(work_dir=work_dir, log=log, ranks=ranks, pretrained=pretrained)
+
+
+def check_ranks(ranks: list, prefixes: Tuple[str, ...]) -> None:
+    """DDP on CPU without find_unused_parameters; trained parameters identical on both ranks."""
+    for rank, dump in enumerate(ranks):
         info = dump['info']
-        assert info['wrapper'] == 'MMDistributedDataParallel'
+        assert info['wrapper'] == 'CPUDistributedDataParallel'
         assert (info['rank'], info['world_size']) == (rank, 2)
         assert info['find_unused_parameters'] is False
         assert info['device_ids'] is None  # CPU module
         assert info['iters'] >= 2  # an unused parameter would have failed the second iteration
-    assert re.search(r'Epoch\(train\) \[1\]\[\d+/\d+\].*loss', ddp_run['log'])
-
-
-def test_ranks_identical_prompts_trained_backbone_frozen(ddp_run):
-    rank0, rank1 = (d['state'] for d in ddp_run['ranks'])
-    trainable = ddp_run['ranks'][0]['info']['trainable']
-    assert trainable and all(n.startswith(('backbone.prompts.', 'head.')) for n in trainable), trainable
+    rank0, rank1 = (d['state'] for d in ranks)
+    trainable = ranks[0]['info']['trainable']
+    assert trainable and all(n.startswith(prefixes) for n in trainable), trainable
     for name in trainable:
         assert torch.equal(rank0[name], rank1[name]), f'{name} differs between ranks'
     conv2 = [n for n in trainable if n.endswith('conv2.weight')]  # zero-initialised: moved only by training
     assert conv2 and all(rank0[n].abs().sum() > 0 for n in conv2)
+
+
+def test_ddp_without_find_unused_parameters(ddp_run):
+    check_ranks(ddp_run['ranks'], ('backbone.prompts.', 'head.'))
+    assert re.search(r'Epoch\(train\) \[1\]\[\d+/\d+\].*loss', ddp_run['log'])
+    assert 'SyncBN' not in ddp_run['log']  # nothing to revert in a classifier
+
+
+def test_frozen_backbone_unchanged(ddp_run):
     for key, value in ddp_run['pretrained'].items():  # 'backbone.<name>' -> 'backbone.backbone.<name>'
-        for state in (rank0, rank1):
-            assert torch.equal(state['backbone.' + key], value), f'frozen {key} changed (BN stats included)'
+        for dump in ddp_run['ranks']:
+            assert torch.equal(dump['state']['backbone.' + key], value), f'frozen {key} changed (BN stats included)'
+
+
+def test_upernet_with_syncbn_heads_on_cpu_processes(ddp_seg_run):
+    assert re.search(r'No GPU: reverted \d+ SyncBN layer\(s\) to BatchNorm before DDP', ddp_seg_run['log'])
+    check_ranks(ddp_seg_run['ranks'], ('backbone.prompts.', 'decode_head.', 'auxiliary_head.'))
+    assert Config.fromfile(str(ROOT / SEG_CONFIG)).model.decode_head.norm_cfg.type == 'SyncBN'
+    for dump in ddp_seg_run['ranks']:
+        assert 'SyncBatchNorm' not in dump['info']['module_types'] and '_BatchNormXd' in dump['info']['module_types']
+    for key, value in ddp_seg_run['pretrained'].items():  # '<name>' -> 'backbone.backbone.<name>'
+        for dump in ddp_seg_run['ranks']:
+            assert torch.equal(dump['state']['backbone.backbone.' + key], value), f'frozen {key} changed'
+    assert sorted(p.name for p in ddp_seg_run['work_dir'].glob('*.pth')) == ['iter_2.pth']
 
 
 def test_one_checkpoint_written_by_rank0(ddp_run):

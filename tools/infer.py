@@ -23,6 +23,7 @@ from mmengine.config import DictAction
 from mmengine.logging import MMLogger
 
 from protuning_mm.apis import MultiTaskInferencer
+from protuning_mm.utils.cli import run_main
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 
@@ -106,9 +107,8 @@ def main() -> None:
     before = resident_memory_mib()
     server = MultiTaskInferencer(device=args.device, allow_base_mismatch=args.allow_base_mismatch)
     for name, config, delta in args.task:
-        for path in (config, delta):
-            if not osp.isfile(path):
-                raise FileNotFoundError(f'Task {name!r}: {path} does not exist.')
+        if not osp.isfile(config):
+            raise FileNotFoundError(f'Task {name!r}: {config} does not exist.')
         server.add_task(name, config, delta, cfg_options=args.cfg_options)
     base_params = sum(p.numel() for p in server.base.parameters())
     print(f'Loaded {len(names)} task(s) {server.tasks} on one frozen {type(server.base).__name__} '
@@ -120,4 +120,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -12,9 +12,9 @@ import hashlib
 import os
 import os.path as osp
 
-import torch
-
 import protuning_mm  # noqa: F401  (lets torch.load read mmengine checkpoints safely)
+from protuning_mm.utils.checkpoint_io import atomic_torch_save, load_checkpoint_file
+from protuning_mm.utils.cli import run_main
 
 
 def publish(in_file: str, out_file: str, save_keys=('meta', 'state_dict')) -> str:
@@ -28,16 +28,14 @@ def publish(in_file: str, out_file: str, save_keys=('meta', 'state_dict')) -> st
     Returns:
         str: The final file name.
     """
-    checkpoint = torch.load(in_file, map_location='cpu')
+    checkpoint = load_checkpoint_file(in_file)
     missing = [k for k in save_keys if k not in checkpoint]
     if missing:
         raise KeyError(f'{in_file} has no {missing}; it holds {sorted(checkpoint)}.')
     for key in sorted(set(checkpoint) - set(save_keys)):
         print(f'Removing `{key}` (not in --save-keys).')
         del checkpoint[key]
-    if osp.dirname(out_file):
-        os.makedirs(osp.dirname(out_file), exist_ok=True)
-    torch.save(checkpoint, out_file)
+    atomic_torch_save(checkpoint, out_file)
     digest = hashlib.sha256()
     with open(out_file, 'rb') as f:
         for chunk in iter(lambda: f.read(1 << 20), b''):
@@ -60,4 +58,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -9,6 +9,8 @@ import os
 import os.path as osp
 
 import protuning_mm  # noqa: F401  (registers modules; lets torch.load read mmengine checkpoints)
+from protuning_mm.utils.checkpoint_io import load_checkpoint_file
+from protuning_mm.utils.cli import merge_cfg_options, run_main
 from protuning_mm.utils.data_paths import check_data_paths
 from protuning_mm.utils.ops_check import check_mmcv_ops
 from mmengine.config import Config, DictAction
@@ -37,12 +39,11 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    if not osp.isfile(args.checkpoint):
-        raise FileNotFoundError(f'Checkpoint {args.checkpoint} does not exist.')
+    if '://' not in args.checkpoint:
+        load_checkpoint_file(args.checkpoint)  # empty/truncated/not a checkpoint: a clear error now
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    merge_cfg_options(cfg, args.cfg_options)  # imports a custom_imports given there too
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir', None) is None:
@@ -60,4 +61,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

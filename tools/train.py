@@ -10,12 +10,15 @@ import os
 import os.path as osp
 
 import protuning_mm  # noqa: F401  (registers modules; lets torch.load read mmengine checkpoints)
+from protuning_mm.utils.checkpoint_io import load_checkpoint_file, resolve_resume_checkpoint, use_atomic_checkpoints
+from protuning_mm.utils.cli import merge_cfg_options, run_main
 from protuning_mm.utils.data_paths import check_data_paths
 from protuning_mm.utils.ops_check import check_mmcv_ops
 import torch
 import torch.distributed as torch_dist
 from mmengine.config import Config, DictAction
 from mmengine.device import is_cuda_available, is_mlu_available, is_musa_available, is_npu_available
+from mmengine.model import MMDistributedDataParallel
 from mmengine.registry import MODEL_WRAPPERS, RUNNERS
 from mmengine.runner import Runner
 
@@ -47,7 +50,9 @@ def setup_cpu_distributed(cfg: Config, launcher: str) -> None:
     mmengine 0.10.7 assumes a GPU per rank: ``init_dist('pytorch')`` calls
     ``torch.cuda.set_device`` and its default DDP wrapper passes ``device_ids=[LOCAL_RANK]``.
     ``Runner.setup_env`` skips ``init_dist`` when a process group already exists, and a
-    ``model_wrapper_cfg`` with ``device_ids=None`` gives CPU DDP, so both are set up here.
+    ``model_wrapper_cfg`` with ``device_ids=None`` gives CPU DDP, so both are set up here. The
+    default wrapper becomes :class:`~protuning_mm.engine.CPUDistributedDataParallel`, which reverts
+    SyncBN to BN before wrapping (mmengine keeps SyncBN when distributed; it needs a GPU).
     Does nothing when not distributed or when an accelerator is present.
 
     Args:
@@ -75,6 +80,9 @@ def setup_cpu_distributed(cfg: Config, launcher: str) -> None:
         type='MMDistributedDataParallel', broadcast_buffers=False,
         find_unused_parameters=cfg.get('find_unused_parameters', False)))
     wrapper_cfg.setdefault('type', 'MMDistributedDataParallel')
+    if wrapper_cfg['type'] in ('MMDistributedDataParallel', MMDistributedDataParallel):
+        # The same DDP, but SyncBN (mmseg's heads) is reverted to BN first: it needs a GPU.
+        wrapper_cfg['type'] = 'CPUDistributedDataParallel'
     wrapper_type = MODEL_WRAPPERS.get(wrapper_cfg['type'])
     if isinstance(wrapper_type, type) and issubclass(wrapper_type, torch.nn.parallel.DistributedDataParallel):
         wrapper_cfg['device_ids'] = None  # a CPU module: DDP rejects device ids
@@ -96,8 +104,7 @@ def main() -> None:
     args = parse_args()
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    merge_cfg_options(cfg, args.cfg_options)  # imports a custom_imports given there too
     # work_dir priority: CLI > config > ./work_dirs/<config name>
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
@@ -116,10 +123,16 @@ def main() -> None:
             raise RuntimeError('--auto-scale-lr needs `auto_scale_lr = dict(base_batch_size=...)` '
                                'in the config.')
         cfg.auto_scale_lr.enable = True
+    rank0 = os.environ.get('RANK', '0') == '0'
     if args.resume == 'auto':
-        cfg.resume, cfg.load_from = True, None
+        # The latest checkpoint, checked to load; a broken one falls back to the previous good one.
+        cfg.resume = True
+        cfg.load_from = resolve_resume_checkpoint(cfg.work_dir, log=print if rank0 else lambda _: None)
     elif args.resume is not None:
+        if '://' not in args.resume:
+            load_checkpoint_file(args.resume)  # a broken file: a clear error now, not torch's
         cfg.resume, cfg.load_from = True, args.resume
+    use_atomic_checkpoints(cfg)  # a crash mid-save cannot leave a half epoch_N.pth
 
     check_data_paths(cfg, splits=('train', 'val'))
     check_mmcv_ops(cfg)  # on a GPU: stop now, not at iteration 1, if mmcv's ops cannot run there
@@ -130,4 +143,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -14,7 +14,6 @@ the classification head use the last map (mmpretrain heads do), the detection/se
 all four. Only paradigms that freeze the whole backbone (``protuning``, ``head``) can share it.
 """
 import copy
-import os.path as osp
 import threading
 import warnings
 from dataclasses import dataclass
@@ -25,10 +24,10 @@ import torch.nn as nn
 from mmengine.config import Config
 from mmengine.device import get_device
 from mmengine.registry import DefaultScope
-from mmengine.runner.checkpoint import _load_checkpoint
 
 from ..engine.delta_checkpoint import DELTA_KEY, base_fingerprint, check_delta, complete_delta, is_delta
 from ..models.protuning_backbone import ProTuningBackbone, _without_pretrained
+from ..utils.checkpoint_io import load_checkpoint_file
 from .build import task_kind
 
 # Inner-backbone options that do not change what a frozen backbone computes at inference.
@@ -133,8 +132,8 @@ class MultiTaskInferencer:
             raise ValueError(f'Task {name!r} is already loaded.')
         if not isinstance(delta, str):
             raise TypeError(f'delta must be a checkpoint path, got {type(delta).__name__}.')
-        if '://' not in delta and not osp.isfile(delta):
-            raise FileNotFoundError(f'Task {name!r}: delta checkpoint {delta} does not exist.')
+        # Missing, empty, truncated, not a checkpoint: a CheckpointError naming the file, before building.
+        loaded = load_checkpoint_file(delta) if '://' not in delta else None
         cfg = Config.fromfile(config) if isinstance(config, str) else copy.deepcopy(config)
         if cfg_options:
             cfg.merge_from_dict(cfg_options)
@@ -182,7 +181,7 @@ class MultiTaskInferencer:
 
         with DefaultScope.overwrite_default_scope(scope):
             if kind == 'classification':
-                inferencer = self._classification(cfg, delta, prepare, inferencer_kwargs)
+                inferencer = self._classification(cfg, loaded, prepare, inferencer_kwargs)
             elif kind == 'detection':
                 from mmdet.apis import DetInferencer
                 inferencer = _delta_inferencer_class(DetInferencer)(
@@ -195,11 +194,11 @@ class MultiTaskInferencer:
                     **inferencer_kwargs)
         self._tasks[name] = _Task(name, kind, scope, inferencer, inferencer.model.backbone)
 
-    def _classification(self, cfg: Config, delta: str, prepare: Callable, kwargs: dict) -> Any:
+    def _classification(self, cfg: Config, delta: dict, prepare: Callable, kwargs: dict) -> Any:
         # mmpretrain's inferencer accepts a built model, so no subclass is needed here.
         from mmpretrain.apis import ImageClassificationInferencer, get_model
         model = get_model(cfg, pretrained=False)
-        checkpoint = prepare(model, _load_checkpoint(delta, map_location='cpu'))
+        checkpoint = prepare(model, delta)
         model.load_state_dict(checkpoint['state_dict'], strict=True)
         if 'dataset_meta' in checkpoint['meta']:
             model._dataset_meta = checkpoint['meta']['dataset_meta']

@@ -26,6 +26,7 @@ from mmengine.registry import HOOKS
 from mmengine.runner.checkpoint import _load_checkpoint, weights_to_cpu
 
 from ..models.protuning_backbone import ProTuningBackbone
+from ..utils.checkpoint_io import atomic_torch_save
 
 DELTA_KEY = 'protuning_delta'  # in checkpoint['meta']
 DELTA_FORMAT = 1
@@ -153,7 +154,7 @@ def save_delta(model: nn.Module, filename: str, meta: Optional[dict] = None) -> 
         dict: The checkpoint written.
     """
     checkpoint = to_delta(model, dict(meta=dict(meta or {}), state_dict=weights_to_cpu(_unwrap(model).state_dict())))
-    torch.save(checkpoint, filename)
+    atomic_torch_save(checkpoint, filename)
     return checkpoint
 
 

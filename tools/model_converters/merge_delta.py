@@ -11,15 +11,15 @@ fingerprint is checked against them. OUT is a full mmengine checkpoint that plai
 mmpretrain/mmdet/mmseg tools and inferencers load into the same config's model.
 """
 import argparse
-import os
 import os.path as osp
 
-import torch
 from mmengine.config import Config, DictAction
 from mmengine.logging import MMLogger
 
 from protuning_mm.apis import build_task_model
 from protuning_mm.engine import merge_delta
+from protuning_mm.utils.checkpoint_io import atomic_torch_save, load_checkpoint_file
+from protuning_mm.utils.cli import merge_cfg_options, run_main
 
 
 def main() -> None:
@@ -32,21 +32,16 @@ def main() -> None:
     parser.add_argument('--allow-base-mismatch', action='store_true',
                         help='merge even if the base weights differ from those the delta was trained on')
     args = parser.parse_args()
-    if not osp.isfile(args.delta):
-        raise FileNotFoundError(f'Delta checkpoint {args.delta} does not exist.')
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    delta = load_checkpoint_file(args.delta)  # before building: a broken file fails in a second
+    cfg = merge_cfg_options(Config.fromfile(args.config), args.cfg_options)
     MMLogger.get_current_instance().setLevel('WARNING')  # building logs every parameter's init
     model = build_task_model(cfg)
-    merged = merge_delta(model, args.delta, allow_base_mismatch=args.allow_base_mismatch)
-    if osp.dirname(args.out):
-        os.makedirs(osp.dirname(args.out), exist_ok=True)
-    torch.save(merged, args.out)
+    merged = merge_delta(model, delta, allow_base_mismatch=args.allow_base_mismatch)
+    atomic_torch_save(merged, args.out)
     print(f'Merged {args.delta} ({osp.getsize(args.delta) / 2**20:.1f} MiB) with its base '
           f'(fingerprint {merged["meta"]["protuning_base"]["fingerprint"][:16]}...) into {args.out} '
           f'({osp.getsize(args.out) / 2**20:.1f} MiB).')
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)
