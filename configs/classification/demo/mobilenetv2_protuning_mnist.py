@@ -3,7 +3,7 @@
 _base_ = [
     '../_base_/models/mobilenetv2_protuning.py',
     './_base_/mnist-digits_64.py',
-    './_base_/sgd-cos_demo.py',
+    './_base_/adamw-cos_demo.py',
     'mmpretrain::_base_/default_runtime.py',
     '../../_base_/protuning_runtime.py',
 ]
