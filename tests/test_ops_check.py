@@ -125,7 +125,7 @@ def test_tools_stop_before_building_the_runner(tool, fake_h200, tmp_path, monkey
     options = [f'{split}_dataloader.dataset.data_root={data}' for split in ('train', 'val', 'test')]
     options += [f'val_evaluator.ann_file={ann}', f'test_evaluator.ann_file={ann}']
     ckpt = tmp_path / 'epoch_1.pth'
-    ckpt.touch()
+    torch.save({'state_dict': {}}, ckpt)  # a loadable file: tools/test.py checks the checkpoint first
     args = [HTC, str(ckpt)] if tool == 'test' else [HTC]
     monkeypatch.setattr(sys, 'argv', [f'{tool}.py', *args, '--work-dir', str(tmp_path / 'w'), '--cfg-options', *options])
     with pytest.raises(MmcvOpsError, match='implementation for device cuda:0 not found'):
