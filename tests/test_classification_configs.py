@@ -1,5 +1,5 @@
 """Every classification config loads, is named after what it runs, and the models it builds have the
-paper's trainable-parameter counts (Tables 1-4, 7-11; SPEC.md section 1).
+paper's trainable-parameter counts (Tables 1-4, 7-11; docs/design.md, 'Parameter targets').
 
 Models are built with every ``init_cfg`` removed (nothing is downloaded; weights are random, which does
 not change parameter counts). Each distinct model is built once; paradigms whose counts follow from one
@@ -153,7 +153,7 @@ RESNET50_TABLE1 = {'scratch': 23.75, 'head': 0.25, 'partial-1': 4.71, 'partial-2
 @pytest.mark.parametrize('paradigm', PARADIGMS)
 def test_resnet50_table1_params(paradigm):
     model = build(f'resnet50/resnet50_{paradigm}_cifar100-lt-ir100.py', 120)
-    rel = 0.03 if paradigm == 'protuning' else 0.01  # prompt widths are our design (SPEC.md section 1)
+    rel = 0.03 if paradigm == 'protuning' else 0.01  # prompt widths are our design (docs/design.md)
     ours = counts(model)['trainable']
     assert close(ours, RESNET50_TABLE1[paradigm], rel), (paradigm, ours)
 

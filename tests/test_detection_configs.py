@@ -29,7 +29,7 @@ PAPER_PARAMS = {
     'cascade-mask-rcnn/cascade-mask-rcnn_r50_fpn_protuning+full_1x_coco.py': None,
     'cascade-mask-rcnn/cascade-mask-rcnn_swin-s_fpn_protuning_1x_coco.py': None,
 }
-# Prompt blocks of the defaults (SPEC.md section 1): ResNet-50 3.61M, Swin-S 1.450M.
+# Prompt blocks of the defaults (docs/design.md, 'Parameter targets'): ResNet-50 3.61M, Swin-S 1.450M.
 PROMPT_PARAMS = {'r50': 3.61, 'swin-s': 1.450}
 
 

@@ -84,7 +84,7 @@ def test_config_builds_with_the_paradigm_and_paper_count(path):
 
 def test_prompt_blocks_match_the_paper_and_swin_is_mmseg():
     r50 = sum(p.numel() for p in build(UPERNET.format('protuning')).backbone.prompts.parameters())
-    assert abs(r50 - 3.61e6) / 3.61e6 <= 0.03  # SPEC.md: ResNet-50 blocks
+    assert abs(r50 - 3.61e6) / 3.61e6 <= 0.03  # docs/design.md: ResNet-50 blocks
     swin = build(SWIN).backbone
     assert type(swin.backbone).__module__.startswith('mmseg.')
     assert [s.channels for s in swin.prompt_stages] == [192, 384, 768, 768]
