@@ -1,6 +1,6 @@
 """protuning-mm: Pro-tuning (prompt tuning of frozen vision backbones) for OpenMMLab.
 
-Install with ``bash tools/install.sh`` (it compiles mmcv with ops first, see README); a plain
+Install with ``bash tools/install.sh`` (it compiles mmcv with ops first, see docs/installation.md); a plain
 ``pip install -e .`` works only when mmcv 2.1.0 with compiled ops is already installed.
 """
 import re

@@ -1,5 +1,5 @@
 """Every classification config loads, is named after what it runs, and the models it builds have the
-paper's trainable-parameter counts (Tables 1-4, 7-11; SPEC.md section 1).
+paper's trainable-parameter counts (Tables 1-4, 7-11; docs/design.md, 'Parameter targets').
 
 Models are built with every ``init_cfg`` removed (nothing is downloaded; weights are random, which does
 not change parameter counts). Each distinct model is built once; paradigms whose counts follow from one
@@ -23,6 +23,7 @@ from mmpretrain.registry import MODELS
 import protuning_mm  # noqa: F401  (registers ProTuningBackbone and the datasets)
 from protuning_mm.models.prompt_block import PromptBlock
 from protuning_mm.models.tuning import parse_paradigm
+from metafiles import paper_params
 
 ROOT = Path(__file__).resolve().parents[1]
 CLS = ROOT / 'configs' / 'classification'
@@ -145,28 +146,22 @@ def test_every_config_loads_and_matches_its_name():
 
 
 # -- trainable parameters vs the paper ---------------------------------------------------------------
-# Table 1 Params† (M, 120-class head), ResNet-50: every paradigm built.
-RESNET50_TABLE1 = {'scratch': 23.75, 'head': 0.25, 'partial-1': 4.71, 'partial-2': 9.17, 'full': 23.75,
-                   'protuning': 3.86}
+# Table 1 Params† (M, 120-class head; from configs/classification/metafile.yml), ResNet-50: every
+# paradigm built.
+RESNET50_TABLE1 = {p: paper_params(CLS / f'resnet50/resnet50_{p}_cifar100-lt-ir100.py') for p in PARADIGMS}
 
 
 @pytest.mark.parametrize('paradigm', PARADIGMS)
 def test_resnet50_table1_params(paradigm):
     model = build(f'resnet50/resnet50_{paradigm}_cifar100-lt-ir100.py', 120)
-    rel = 0.03 if paradigm == 'protuning' else 0.01  # prompt widths are our design (SPEC.md section 1)
+    rel = 0.03 if paradigm == 'protuning' else 0.01  # prompt widths are our design (docs/design.md)
     ours = counts(model)['trainable']
     assert close(ours, RESNET50_TABLE1[paradigm], rel), (paradigm, ours)
 
 
-# Tables 1/2 Params† (M, 120-class head): head retraining, fine-tuning, Pro-tuning.
-TABLE12 = {
-    'resnet101': (0.25, 42.75, 3.86),
-    'regnetx-32gf': (0.30, 105.59, 5.91),
-    'deit-small': (0.05, 21.71, 0.85),
-    'swin-small': (0.09, 48.93, 1.54),
-    'deit-base': (0.09, 85.89, 3.17),
-    'swin-base': (0.12, 86.87, 2.67),
-}
+# Tables 1/2 Params† (M, 120-class head; from the metafile): head retraining, fine-tuning, Pro-tuning.
+TABLE12 = {b: tuple(paper_params(CLS / f'{b}/{b}_{p}_cifar100-lt-ir100.py') for p in ('head', 'full', 'protuning'))
+           for b in BACKBONES if b != 'resnet50'}
 
 
 @pytest.mark.parametrize('backbone', list(TABLE12))
@@ -183,28 +178,34 @@ def test_table12_params(backbone):
 def test_table3_table7_params():
     # Table 3, ResNet-50 on CIFAR-10-C (10 classes): head 0.021M, Pro-tuning 3.634M.
     c = counts(build('resnet50/resnet50_protuning_cifar10-c.py'))
-    assert close(c['head'], 0.021, 0.01) and close(c['trainable'], 3.634, 0.03), c
+    paper = paper_params(CLS / 'resnet50/resnet50_protuning_cifar10-c.py')  # 3.634
+    assert close(c['head'], 0.021, 0.01) and close(c['trainable'], paper, 0.03), c
     # Table 7 (100 classes): head 0.20, fine-tuning 23.71, Pro-tuning 3.82, Pro-tuning + fine-tuning 27.33.
     assert close(counts(build('resnet50/resnet50_head_cifar100-lt-ir100.py'))['trainable'], 0.20, 0.01)
     assert close(counts(build('resnet50/resnet50_full_cifar100-lt-ir100.py'))['trainable'], 23.71, 0.01)
     assert close(counts(build('resnet50/resnet50_protuning_cifar100-lt-ir100.py'))['trainable'], 3.82, 0.03)
-    both = counts(build('ablations/resnet50_protuning+full_cifar100-lt-ir100.py'))
+    rel = 'ablations/resnet50_protuning+full_cifar100-lt-ir100.py'
+    both = counts(build(rel))
     assert both['trainable'] == both['backbone'] + both['prompts'] + both['head']
-    assert close(both['trainable'], 27.33, 0.03), both
+    assert close(both['trainable'], paper_params(CLS / rel), 0.03), both  # 27.33
 
 
-@pytest.mark.parametrize('blocks,paper', [(2, 7.43), (3, 11.05)])
-def test_table8_blocks_per_stage(blocks, paper):
-    model = build(f'ablations/resnet50_protuning-{blocks}blocks_cifar100-lt-ir100.py')
+@pytest.mark.parametrize('blocks', [2, 3])
+def test_table8_blocks_per_stage(blocks):
+    rel = f'ablations/resnet50_protuning-{blocks}blocks_cifar100-lt-ir100.py'
+    paper = paper_params(CLS / rel)  # 7.43 / 11.05
+    model = build(rel)
     assert all(len(seq) == blocks for seq in model.backbone.prompts.values())
     assert close(counts(model)['trainable'], paper, 0.03)
 
 
 # F5/L5 hold the same five 768-wide blocks as U5 (checked in test_table12_params); one DeiT-B build
 # here keeps the runtime down.
-@pytest.mark.parametrize('position,paper', [('F1', 0.69)])
-def test_table9_deit_positions(position, paper):
-    model = build(f'ablations/deit-base_protuning-{position}_cifar100-lt-ir100.py')
+@pytest.mark.parametrize('position', ['F1'])
+def test_table9_deit_positions(position):
+    rel = f'ablations/deit-base_protuning-{position}_cifar100-lt-ir100.py'
+    paper = paper_params(CLS / rel)  # 0.69
+    model = build(rel)
     n_blocks = sum(len(seq) for seq in model.backbone.prompts.values())
     assert n_blocks == int(position[1]) and len(model.backbone.prompts) == 1
     stage = model.backbone.prompt_stages[0].name
@@ -240,4 +241,4 @@ def test_table11_kernel_sizes():
         assert kernels == {(k, k)}, (k, kernels)
     n = {k: counts(m)['trainable'] for k, m in by_k.items()}
     assert n[3] < n[5] < n[7], n
-    assert close(n[3], 3.76, 0.03), n
+    assert close(n[3], paper_params(CLS / 'ablations/resnet50_protuning-kernel3_cifar100.py'), 0.03), n

@@ -10,26 +10,28 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
 import protuning_mm  # noqa: F401
+from metafiles import paper_params
 from protuning_mm.engine.param_report import param_groups, param_report
 from protuning_mm.models import ProTuningBackbone
 
 ROOT = Path(__file__).resolve().parents[1]
 DET = ROOT / 'configs' / 'detection'
 
-# config -> the paper's trainable parameters in M (Table 5), None where the paper has no number.
-PAPER_PARAMS = {
-    'htc/htc_r50_fpn_head_1x_coco.py': 56.8,
-    'htc/htc_r50_fpn_protuning_1x_coco.py': 60.4,
-    'htc/htc_r50_fpn_full_1x_coco.py': 80.0,
-    'htc/htc_r50_fpn_protuning+full_1x_coco.py': None,
-    'htc/htc_swin-s_fpn_protuning_1x_coco.py': None,
-    'cascade-mask-rcnn/cascade-mask-rcnn_r50_fpn_head_1x_coco.py': 53.8,
-    'cascade-mask-rcnn/cascade-mask-rcnn_r50_fpn_protuning_1x_coco.py': 57.4,
-    'cascade-mask-rcnn/cascade-mask-rcnn_r50_fpn_full_1x_coco.py': 77.1,
-    'cascade-mask-rcnn/cascade-mask-rcnn_r50_fpn_protuning+full_1x_coco.py': None,
-    'cascade-mask-rcnn/cascade-mask-rcnn_swin-s_fpn_protuning_1x_coco.py': None,
-}
-# Prompt blocks of the defaults (SPEC.md section 1): ResNet-50 3.61M, Swin-S 1.450M.
+# config -> the paper's trainable parameters in M (Table 5, from configs/detection/metafile.yml),
+# None where the paper has no number.
+PAPER_PARAMS = {name: paper_params(DET / name) for name in (
+    'htc/htc_r50_fpn_head_1x_coco.py',
+    'htc/htc_r50_fpn_protuning_1x_coco.py',
+    'htc/htc_r50_fpn_full_1x_coco.py',
+    'htc/htc_r50_fpn_protuning+full_1x_coco.py',
+    'htc/htc_swin-s_fpn_protuning_1x_coco.py',
+    'cascade-mask-rcnn/cascade-mask-rcnn_r50_fpn_head_1x_coco.py',
+    'cascade-mask-rcnn/cascade-mask-rcnn_r50_fpn_protuning_1x_coco.py',
+    'cascade-mask-rcnn/cascade-mask-rcnn_r50_fpn_full_1x_coco.py',
+    'cascade-mask-rcnn/cascade-mask-rcnn_r50_fpn_protuning+full_1x_coco.py',
+    'cascade-mask-rcnn/cascade-mask-rcnn_swin-s_fpn_protuning_1x_coco.py',
+)}
+# Prompt blocks of the defaults (docs/design.md, 'Parameter targets'): ResNet-50 3.61M, Swin-S 1.450M.
 PROMPT_PARAMS = {'r50': 3.61, 'swin-s': 1.450}
 
 

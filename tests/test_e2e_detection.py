@@ -145,7 +145,7 @@ def test_cascade_train(coco):
                                            'backbone.prompts'))
 
 
-# What README tells a user to add to their own mmdet config.
+# What docs/detection.md tells a user to add to their own mmdet config.
 USER_CONFIG = """
 _base_ = 'mmdet::cascade_rcnn/cascade-mask-rcnn_r50_fpn_1x_coco.py'
 custom_imports = dict(imports=['protuning_mm'], allow_failed_imports=False)

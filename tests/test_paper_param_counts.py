@@ -1,4 +1,4 @@
-"""The default prompt blocks reproduce the paper's parameter counts (SPEC.md section 1) within 3 %."""
+"""The default prompt blocks reproduce the paper's parameter counts (docs/design.md, 'Parameter targets') within 3 %."""
 import pytest
 
 from protuning_mm import ProTuningBackbone

@@ -18,6 +18,7 @@ from mmengine.runner import Runner
 import protuning_mm  # noqa: F401
 from conftest import ROOT
 from datagen_ade import make_ade20k
+from metafiles import paper_params
 from protuning_mm.engine.param_report import param_groups
 from protuning_mm.models import ProTuningBackbone
 from protuning_mm.utils.data_paths import check_data_paths
@@ -26,18 +27,12 @@ UPERNET = 'configs/segmentation/upernet/upernet_r50_{}_80k_ade20k-512x512.py'
 FCN = 'configs/segmentation/fcn/fcn_r50-d8_{}_80k_ade20k-512x512.py'
 SWIN = 'configs/segmentation/swin/upernet_swin-s_protuning_80k_ade20k-512x512.py'
 
-# config -> trainable parameters (paper Table 6, in M; None: not in the paper, checked otherwise)
-TARGETS = {
-    UPERNET.format('head'): 43.0,
-    UPERNET.format('protuning'): 46.6,
-    UPERNET.format('full'): 66.5,
-    UPERNET.format('protuning+full'): None,
-    FCN.format('head'): 26.1,
-    FCN.format('protuning'): None,  # paper prints 26.7M; see test_fcn_protuning_count
-    FCN.format('full'): 49.6,
-    FCN.format('protuning+full'): None,
-    SWIN: None,
-}
+# config -> trainable parameters (paper Table 6, in M, from configs/segmentation/metafile.yml; None:
+# not in the paper, checked otherwise)
+TARGETS = {path: paper_params(path) for path in (
+    UPERNET.format('head'), UPERNET.format('protuning'), UPERNET.format('full'), UPERNET.format('protuning+full'),
+    FCN.format('head'), FCN.format('full'), FCN.format('protuning+full'), SWIN)}
+TARGETS[FCN.format('protuning')] = None  # paper prints 26.7M; see test_fcn_protuning_count
 _BUILT = {}  # models several tests use, built once
 _REUSED = {UPERNET.format('protuning'), FCN.format('head'), FCN.format('protuning'), SWIN}
 
@@ -84,7 +79,7 @@ def test_config_builds_with_the_paradigm_and_paper_count(path):
 
 def test_prompt_blocks_match_the_paper_and_swin_is_mmseg():
     r50 = sum(p.numel() for p in build(UPERNET.format('protuning')).backbone.prompts.parameters())
-    assert abs(r50 - 3.61e6) / 3.61e6 <= 0.03  # SPEC.md: ResNet-50 blocks
+    assert abs(r50 - 3.61e6) / 3.61e6 <= 0.03  # docs/design.md: ResNet-50 blocks
     swin = build(SWIN).backbone
     assert type(swin.backbone).__module__.startswith('mmseg.')
     assert [s.channels for s in swin.prompt_stages] == [192, 384, 768, 768]
@@ -99,7 +94,8 @@ def test_fcn_protuning_count():
     assert 29.0e6 < ours < 30.2e6 and ours - head == sum(
         p.numel() for p in build(FCN.format('protuning')).backbone.prompts.parameters())
     stage3 = trainable(build(FCN.format('protuning'), **{'model.backbone.positions': [2]}))
-    assert abs(stage3 / 1e6 - 26.7) / 26.7 <= 0.01, stage3
+    paper = paper_params(FCN.format('protuning'))  # 26.7
+    assert abs(stage3 / 1e6 - paper) / paper <= 0.01, stage3
 
 
 def test_user_facing_configs_are_the_family_configs():

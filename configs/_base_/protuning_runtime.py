@@ -5,7 +5,7 @@
 custom_imports = dict(imports=['protuning_mm'], allow_failed_imports=False)
 custom_hooks = [dict(type='ParamReportHook'), dict(type='DeltaCheckpointHook'),
                 dict(type='PromptDiagnosticsHook', interval=50)]
-# Prompt-only checkpoints (README, "Prompt-only checkpoints"): True saves only what trains plus a
+# Prompt-only checkpoints (docs/checkpoints-and-serving.md): True saves only what trains plus a
 # fingerprint of the frozen base; deltas load back (resume/test) either way. Full checkpoints stay
 # the default so that every upstream tool reads them without this plugin's hook.
 delta_checkpoint = False

@@ -10,7 +10,7 @@ import torch.nn as nn
 
 from .base import BackboneAdapter, StageSpec, last_conv_channels, register_adapter
 
-# Defaults that land on the paper's parameter counts for CNNs (SPEC.md: ~0.645 C^2 per block):
+# Defaults that land on the paper's parameter counts for CNNs (~0.645 C^2 per block, docs/design.md):
 # inner width C/4, SE on the C-wide output.
 CNN_PROMPT_CFG = dict(hidden_ratio=0.25, se_position='output', se_reduction=16)
 

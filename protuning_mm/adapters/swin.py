@@ -2,7 +2,8 @@
 
 Prompts go after each of the four stages as the original Swin defines them (``BasicLayer``: blocks
 *then* patch merging), so stage i < 3 is prompted on the output of its patch merging
-(channels 2C) and the last stage on its block output (SPEC.md: 192/384/768/768 for Swin-S).
+(channels 2C) and the last stage on its block output (192/384/768/768 for Swin-S;
+docs/design.md, 'Parameter targets').
 mmdet/mmseg take their dense features *before* merging, so there the prompt of stage i reaches
 the head through stage i+1, exactly as in the original Swin.
 """
@@ -12,7 +13,7 @@ import torch.nn as nn
 
 from .base import BackboneAdapter, StageSpec, register_adapter
 
-# Transformer defaults (SPEC.md: ~1.05 C^2 per block): inner width C/2, SE on the inner width.
+# Transformer defaults (paper: ~1.05 C^2 per block, docs/design.md): inner width C/2, SE on the inner width.
 TRANSFORMER_PROMPT_CFG = dict(hidden_ratio=0.5, se_position='hidden', se_reduction=16)
 
 

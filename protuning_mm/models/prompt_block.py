@@ -57,7 +57,7 @@ class PromptBlock(BaseModule):
         se_reduction (int): SE channel reduction. Defaults to 16.
         act_cfg (dict): Activation after the first two convs. Defaults to ``dict(type='GELU')``.
         norm_cfg (dict, optional): Norm after the first two convs; None means no norm, which
-            measured better on small data (see SPEC). Defaults to None.
+            measured better on small data (docs/design.md, 'Design choices'). Defaults to None.
         beta_init (float): Initial (or fixed) value of beta. With the last conv zero-initialised,
             the start value does not change what the block computes at step 0, only how fast the
             prompt path learns: every prompt gradient is scaled by beta, and so is the prompt's

@@ -78,7 +78,7 @@ class ProTuningBackbone(BaseModule):
         backbone (dict): Config of the inner backbone, in any registry scope
             (``mmpretrain.ResNet``, ``mmdet.SwinTransformer``, ``mmseg.ResNetV1c``,
             ``mmpretrain.TIMMBackbone``, ...).
-        paradigm (str): What trains (SPEC.md section 3): ``'protuning'`` (prompts; default),
+        paradigm (str): What trains (docs/design.md, 'Paradigms'): ``'protuning'`` (prompts; default),
             ``'head'`` (nothing in the backbone), ``'partial-k'`` (the last k backbone blocks),
             ``'full'``, ``'protuning+full'`` or ``'scratch'`` (no pre-trained weights).
             Defaults to ``'protuning'``.

@@ -1,4 +1,4 @@
-"""Tuning paradigms: what trains in a wrapped backbone (SPEC.md section 3, paper section 4.1).
+"""Tuning paradigms: what trains in a wrapped backbone (docs/design.md, 'Paradigms'; paper section 4.1).
 
 Each paradigm is one row of a table; the wrapper applies it structurally (by module).
 The task head (classifier, or neck + heads for dense tasks) lives outside the backbone and always

@@ -1,4 +1,4 @@
-"""The paper's prompt-block parameter counts (SPEC.md section 1) and the backbones they belong to.
+"""The paper's prompt-block parameter counts (docs/design.md, 'Parameter targets') and the backbones they belong to.
 
 Prompt blocks alone = the paper's trainable total minus the linear head (Tables 1-4, 9). Used by
 ``tools/analysis_tools/param_table.py`` and the tests as regression targets.

@@ -4,7 +4,7 @@
 # and a prompt block after each of its four stages; the FCNHead and the auxiliary FCNHead train.
 # Paper: 36.2 mIoU (fine-tuning 35.9 / 49.6M, head 25.8 / 26.1M). The paper prints 26.7M trainable
 # parameters for this row; with the same four prompt blocks as every other ResNet-50 row (3.5M) this
-# config trains 29.6M (README, "Segmentation", explains the difference).
+# config trains 29.6M (docs/segmentation.md explains the difference).
 _base_ = ['mmseg::fcn/fcn_r50-d8_4xb4-80k_ade20k-512x512.py', '../../_base_/protuning_runtime.py']
 
 model = dict(

@@ -1,7 +1,7 @@
 # UperNet Swin-S on ADE20K with Pro-tuning, 512x512 crops, 80k iterations (not in the paper's Table 6,
 # which reports ResNet-50 only): mmseg's Swin-S UperNet config (ImageNet-1k Swin-S, AdamW 6e-5,
 # 8 GPUs x 2 images) with its 160k schedule shortened to the paper's 80k. The Swin-S is frozen inside
-# ProTuningBackbone with a prompt block after each stage's patch merging (1.45M, SPEC.md); the
+# ProTuningBackbone with a prompt block after each stage's patch merging (1.45M, docs/design.md); the
 # UPerHead and the auxiliary FCNHead train.
 _base_ = [
     'mmseg::swin/swin-small-patch4-window7-in1k-pre_upernet_8xb2-160k_ade20k-512x512.py',
