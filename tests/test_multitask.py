@@ -1,7 +1,9 @@
 """Multi-task serving: one frozen ResNet-18 shared by a classifier (mmpretrain), a RetinaNet (mmdet)
 and an UperNet (mmseg), each loaded from its delta; results must equal each task's merged full
-model run alone through the plain OpenMMLab inferencer, and switching tasks must copy nothing."""
+model run alone through the plain OpenMMLab inferencer, and switching tasks must copy nothing.
+Full checkpoints are accepted too: they must serve like their deltas, on the same shared backbone."""
 import json
+import re
 import textwrap
 from pathlib import Path
 
@@ -129,6 +131,17 @@ def standalone(kind: str, config: Path, weights: Path):
     return MMSegInferencer(str(config), weights=str(weights), device='cpu')
 
 
+@pytest.fixture(scope='module')
+def full_server(setup):
+    """A second server whose tasks come as full checkpoints: the first one checks against its own
+    loaded base, the second against the shared one."""
+    assert protuning_mm.__file__.startswith(str(Path(__file__).parents[1]))  # this checkout's code
+    server = MultiTaskInferencer(device='cpu')
+    for kind in ('cls', 'det'):
+        server.add_task(kind, str(setup['configs'][kind]), str(setup['merged'][kind]))
+    return server
+
+
 def backbone_storages(server: MultiTaskInferencer) -> dict:
     return {kind: sorted(t.data_ptr() for t in server.inferencer(kind).model.backbone.backbone.state_dict().values())
             for kind in server.tasks}
@@ -179,15 +192,21 @@ def test_refuses_other_base_and_other_backbone_config(setup, tmp_path):
     config = write_config(tmp_path, 'cls', setup['base'], out_indices='(3, )')
     with pytest.raises(ValueError, match=r'differs.*out_indices'):
         server.add_task('other', str(config), str(setup['deltas']['cls']))
-    with pytest.raises(ValueError, match='not a Pro-tuning delta'):
-        server.add_task('other', str(setup['configs']['cls']), str(setup['merged']['cls']))
+    full = torch.load(setup['merged']['cls'], map_location='cpu')
+    changed = 'backbone.backbone.layer3.0.conv2.weight'  # one frozen tensor, as if fine-tuned
+    full['state_dict'][changed] = full['state_dict'][changed] + 1e-3
+    torch.save(full, tmp_path / 'other_frozen.pth')
+    with pytest.raises(RuntimeError, match=r'differs from the base in 1 of \d+ tensors: '
+                       + re.escape(changed) + r'\..*--allow-base-mismatch'):
+        server.add_task('other', str(setup['configs']['cls']), str(tmp_path / 'other_frozen.pth'))
     assert 'other' not in server.tasks
     assert len(server.base.layer1._forward_hooks) == hooks  # refused tasks left no hooks behind
 
 
 def test_infer_cli(setup):
     out = setup['tmp'] / 'cli_out'
-    args = [a for kind in CONFIGS for a in ('--task', kind, str(setup['configs'][kind]), str(setup['deltas'][kind]))]
+    weights = {**setup['deltas'], 'seg': setup['merged']['seg']}  # deltas and a full checkpoint mixed
+    args = [a for kind in CONFIGS for a in ('--task', kind, str(setup['configs'][kind]), str(weights[kind]))]
     args += [a for kind in CONFIGS for a in ('--run', kind, str(setup['image_dir']))]
     proc = run_tool('tools/infer.py', *args, '--out-dir', str(out), '--device', 'cpu')
     assert 'resident memory' in proc.stdout
@@ -196,3 +215,19 @@ def test_infer_cli(setup):
     assert len(list((out / 'det' / 'preds').glob('*.json'))) == 2
     assert len(list((out / 'det' / 'vis').glob('*.png'))) == 2
     assert len(list((out / 'seg' / 'vis').glob('*.png'))) == 2
+
+
+def test_full_checkpoints_serve_like_deltas_on_one_backbone(setup, full_server):
+    for kind in full_server.tasks:
+        from_full = outputs(kind, full_server(kind, setup['images'], return_datasamples=True))
+        from_delta = outputs(kind, setup['server'](kind, setup['images'], return_datasamples=True))
+        assert len(from_full) == len(from_delta) > 0
+        for a, b in zip(from_full, from_delta):
+            assert torch.equal(a, b), (kind, (a.float() - b.float()).abs().max())
+    # The full checkpoints' frozen tensors were dropped: one backbone in memory, as with deltas.
+    models = [full_server.inferencer(kind).model for kind in full_server.tasks]
+    assert all(m.backbone.backbone is full_server.base for m in models)
+    assert full_server.base_fingerprint == setup['server'].base_fingerprint
+    unique = {p.data_ptr(): p.numel() for m in models for p in m.parameters()}
+    per_model = sum(p.numel() for m in models for p in m.parameters())
+    assert sum(unique.values()) == per_model - (len(models) - 1) * sum(p.numel() for p in full_server.base.parameters())

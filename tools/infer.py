@@ -1,15 +1,17 @@
 """Serve several Pro-tuning tasks (classification, detection, segmentation) from one frozen backbone.
 
 Usage:
-    python tools/infer.py --task NAME CONFIG DELTA [--task NAME CONFIG DELTA ...]
+    python tools/infer.py --task NAME CONFIG CHECKPOINT [--task NAME CONFIG CHECKPOINT ...]
                           --run NAME INPUT [--run NAME INPUT ...]
                           [--out-dir DIR] [--show] [--device cpu] [--batch-size 1]
                           [--cfg-options key=value ...] [--allow-base-mismatch]
 
-Each ``--task`` loads a delta checkpoint (saved with ``delta_checkpoint=True``) with the config it
-was trained with; the frozen base backbone is loaded once (from the first task's config) and
-shared. Each ``--run`` sends an image or a folder of images to one task through that task's
-OpenMMLab inferencer. With ``--out-dir``, predictions go to ``DIR/NAME/preds`` (segmentation:
+Each ``--task`` loads a delta checkpoint (saved with ``delta_checkpoint=True``) or a full one with
+the config it was trained with; the frozen base backbone is loaded once (from the first task's
+config) and shared. Of a full checkpoint only the trained tensors are kept, after its frozen
+backbone tensors are checked to equal the base's (a difference is refused, naming the tensors).
+Each ``--run`` sends an image or a folder of images to one task through that task's OpenMMLab
+inferencer. With ``--out-dir``, predictions go to ``DIR/NAME/preds`` (segmentation:
 ``DIR/NAME/pred``) and visualisations to ``DIR/NAME/vis``.
 """
 import argparse
@@ -84,8 +86,9 @@ def run(server: MultiTaskInferencer, name: str, images: List[str], args: argpars
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--task', nargs=3, action='append', required=True, metavar=('NAME', 'CONFIG', 'DELTA'),
-                        help='a task to load: its name, training config and delta checkpoint')
+    parser.add_argument('--task', nargs=3, action='append', required=True,
+                        metavar=('NAME', 'CONFIG', 'CHECKPOINT'),
+                        help='a task to load: its name, training config and delta (or full) checkpoint')
     parser.add_argument('--run', nargs=2, action='append', default=[], metavar=('NAME', 'INPUT'),
                         help='run an image or a folder of images through task NAME')
     parser.add_argument('--out-dir', default='', help='save predictions and visualisations here')
@@ -95,7 +98,9 @@ def main() -> None:
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='overrides applied to every task config (e.g. the base checkpoint path)')
     parser.add_argument('--allow-base-mismatch', action='store_true',
-                        help='load deltas trained on other base weights (a warning is printed)')
+                        help='load deltas trained on other base weights, and full checkpoints whose frozen '
+                        'tensors differ from the base (their trained tensors then run on the base); '
+                        'a warning is printed')
     args = parser.parse_args()
     names = [t[0] for t in args.task]
     unknown = sorted({r[0] for r in args.run} - set(names))
@@ -106,10 +111,10 @@ def main() -> None:
     MMLogger.get_current_instance().setLevel('WARNING')  # building logs every parameter's init
     before = resident_memory_mib()
     server = MultiTaskInferencer(device=args.device, allow_base_mismatch=args.allow_base_mismatch)
-    for name, config, delta in args.task:
+    for name, config, checkpoint in args.task:
         if not osp.isfile(config):
             raise FileNotFoundError(f'Task {name!r}: {config} does not exist.')
-        server.add_task(name, config, delta, cfg_options=args.cfg_options)
+        server.add_task(name, config, checkpoint, cfg_options=args.cfg_options)
     base_params = sum(p.numel() for p in server.base.parameters())
     print(f'Loaded {len(names)} task(s) {server.tasks} on one frozen {type(server.base).__name__} '
           f'({base_params / 1e6:.2f}M parameters, fingerprint {server.base_fingerprint[:16]}...); '

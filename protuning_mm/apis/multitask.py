@@ -1,10 +1,11 @@
-"""One frozen backbone, many tasks: serve N Pro-tuning deltas from a single base in memory.
+"""One frozen backbone, many tasks: serve N Pro-tuning tasks from a single base in memory.
 
 Pro-tuning (https://arxiv.org/abs/2207.14381, section 3.2) motivates a service where one frozen
 model serves many downstream tasks with a few parameters each. :class:`MultiTaskInferencer`
-loads each task's delta into that task's own OpenMMLab inferencer (``ImageClassificationInferencer``,
-``DetInferencer``, ``MMSegInferencer``: their pre/post-processing and visualisation are reused
-as they are), and makes every task's ProTuningBackbone run on *one* shared inner backbone.
+loads each task's delta (or full checkpoint, of which it keeps only the trained tensors) into
+that task's own OpenMMLab inferencer (``ImageClassificationInferencer``, ``DetInferencer``,
+``MMSegInferencer``: their pre/post-processing and visualisation are reused as they are), and
+makes every task's ProTuningBackbone run on *one* shared inner backbone.
 Switching tasks is :meth:`ProTuningBackbone.activate`: a pointer assignment, no weights copied.
 
 Constraint: a shared instance has one configuration, so every task's inner backbone config must
@@ -25,7 +26,7 @@ from mmengine.config import Config
 from mmengine.device import get_device
 from mmengine.registry import DefaultScope
 
-from ..engine.delta_checkpoint import DELTA_KEY, base_fingerprint, check_delta, complete_delta, is_delta
+from ..engine.delta_checkpoint import base_fingerprint, check_delta, complete_delta, full_to_delta, is_delta
 from ..models.protuning_backbone import ProTuningBackbone, _without_pretrained
 from ..utils.checkpoint_io import load_checkpoint_file
 from .build import task_kind
@@ -79,13 +80,16 @@ class MultiTaskInferencer:
 
     The first task added loads the base weights (its config's pre-trained checkpoint); every later
     task builds its model without them and shares that backbone. Each delta's fingerprint must
-    match the base (see :mod:`protuning_mm.engine.delta_checkpoint`).
+    match the base (see :mod:`protuning_mm.engine.delta_checkpoint`). A task may also come as an
+    ordinary full checkpoint: its frozen backbone tensors must equal the base's, and only its
+    trained tensors (prompts, β, neck, heads) are kept.
 
     Args:
         device (str, optional): Device of all models. None picks mmengine's default
             (CUDA if available). Defaults to None.
-        allow_base_mismatch (bool): Load deltas trained on other base weights (with a warning).
-            Defaults to False.
+        allow_base_mismatch (bool): Load deltas trained on other base weights, and full
+            checkpoints whose frozen tensors differ from the base (their trained tensors then run
+            on the base), with a warning. Defaults to False.
 
     Examples:
         >>> from protuning_mm.apis import MultiTaskInferencer
@@ -109,15 +113,17 @@ class MultiTaskInferencer:
     def add_task(self,
                  name: str,
                  config: Union[str, Config],
-                 delta: str,
+                 checkpoint: str,
                  cfg_options: Optional[dict] = None,
                  **inferencer_kwargs) -> None:
-        """Load one task: its config's model with the trained tensors of ``delta``.
+        """Load one task: its config's model with the trained tensors of ``checkpoint``.
 
         Args:
             name (str): Name to run the task by.
-            config (str | Config): The config the delta was trained with.
-            delta (str): Path of the task's delta checkpoint.
+            config (str | Config): The config the checkpoint was trained with.
+            checkpoint (str): Path of the task's delta checkpoint, or of its full checkpoint
+                (e.g. a run without ``delta_checkpoint=True``): then its frozen backbone tensors
+                are compared with the base's and dropped.
             cfg_options (dict, optional): Overrides merged into the config (e.g. the base
                 checkpoint path for the first task). Defaults to None.
             **inferencer_kwargs: Passed to the task's inferencer (e.g. ``palette`` for
@@ -125,15 +131,17 @@ class MultiTaskInferencer:
 
         Raises:
             ValueError: Duplicate name, unsupported config, no ProTuningBackbone at
-                ``model.backbone``, a paradigm that trains backbone weights, an inner backbone
-                config that differs from the base's, or a checkpoint that is not a delta.
+                ``model.backbone``, a paradigm that trains backbone weights, or an inner backbone
+                config that differs from the base's.
+            RuntimeError: A delta trained on another base, or a full checkpoint whose frozen
+                tensors differ from the base's (named), unless ``allow_base_mismatch``.
         """
         if name in self._tasks:
             raise ValueError(f'Task {name!r} is already loaded.')
-        if not isinstance(delta, str):
-            raise TypeError(f'delta must be a checkpoint path, got {type(delta).__name__}.')
+        if not isinstance(checkpoint, str):
+            raise TypeError(f'checkpoint must be a path, got {type(checkpoint).__name__}.')
         # Missing, empty, truncated, not a checkpoint: a CheckpointError naming the file, before building.
-        loaded = load_checkpoint_file(delta) if '://' not in delta else None
+        loaded = load_checkpoint_file(checkpoint) if '://' not in checkpoint else None
         cfg = Config.fromfile(config) if isinstance(config, str) else copy.deepcopy(config)
         if cfg_options:
             cfg.merge_from_dict(cfg_options)
@@ -158,26 +166,33 @@ class MultiTaskInferencer:
             wrapper_cfg['backbone'] = _without_pretrained(wrapper_cfg.backbone)
             wrapper_cfg.pop('pretrained', None)
 
-        def prepare(model: nn.Module, checkpoint: Optional[dict]) -> dict:
-            if not is_delta(checkpoint):
-                raise ValueError(f'Task {name!r}: {delta} is not a Pro-tuning delta checkpoint (no '
-                                 f'meta.{DELTA_KEY}); save one with delta_checkpoint=True.')
+        def prepare(model: nn.Module, loaded: dict) -> dict:
             wrapper = model.backbone
             if not wrapper.paradigm.freezes_backbone or wrapper.trainable_backbone_modules():
                 raise ValueError(f'Task {name!r}: paradigm {wrapper.paradigm.name!r} trains backbone '
                                  'weights; only protuning/head tasks can share a frozen backbone.')
             fingerprint = self._base_fingerprint or base_fingerprint(model)
+            if 'state_dict' not in loaded:  # a bare state dict, which mmengine's loaders accept too
+                loaded = dict(state_dict=loaded, meta={})
+            if not is_delta(loaded):
+                # A full checkpoint becomes the delta it would have been saved as; later tasks' own
+                # inner backbones hold no weights, so compare with the shared base's tensors.
+                base = self._base.state_dict() if self._base is not None else None
+                try:
+                    full_to_delta(model, loaded, base, self.allow_base_mismatch, fingerprint)
+                except RuntimeError as e:  # several tasks load at once: say which one
+                    raise RuntimeError(f'Task {name!r} ({checkpoint}): {e}') from None
             # Check before sharing, so that a refused task leaves no hooks on the shared backbone.
-            check_delta(model, checkpoint, self.allow_base_mismatch, fingerprint=fingerprint)
+            check_delta(model, loaded, self.allow_base_mismatch, fingerprint=fingerprint)
             if self._base is not None:
                 wrapper.share_backbone(self._base)
             with warnings.catch_warnings():  # a base mismatch the user allowed was reported above
                 warnings.simplefilter('ignore')
-                complete_delta(model, checkpoint, True, fingerprint=fingerprint)
+                complete_delta(model, loaded, True, fingerprint=fingerprint)
             if self._base is None:
                 self._base, self._base_fingerprint, self._base_signature = (
                     wrapper.backbone, fingerprint, signature)
-            return checkpoint
+            return loaded
 
         with DefaultScope.overwrite_default_scope(scope):
             if kind == 'classification':
@@ -185,20 +200,20 @@ class MultiTaskInferencer:
             elif kind == 'detection':
                 from mmdet.apis import DetInferencer
                 inferencer = _delta_inferencer_class(DetInferencer)(
-                    model=cfg, weights=delta, device=self.device, prepare_checkpoint=prepare,
+                    model=cfg, weights=checkpoint, device=self.device, prepare_checkpoint=prepare,
                     **{'show_progress': False, **inferencer_kwargs})
             else:
                 from mmseg.apis import MMSegInferencer
                 inferencer = _delta_inferencer_class(MMSegInferencer)(
-                    model=cfg, weights=delta, device=self.device, prepare_checkpoint=prepare,
+                    model=cfg, weights=checkpoint, device=self.device, prepare_checkpoint=prepare,
                     **inferencer_kwargs)
         self._tasks[name] = _Task(name, kind, scope, inferencer, inferencer.model.backbone)
 
-    def _classification(self, cfg: Config, delta: dict, prepare: Callable, kwargs: dict) -> Any:
+    def _classification(self, cfg: Config, loaded: dict, prepare: Callable, kwargs: dict) -> Any:
         # mmpretrain's inferencer accepts a built model, so no subclass is needed here.
         from mmpretrain.apis import ImageClassificationInferencer, get_model
         model = get_model(cfg, pretrained=False)
-        checkpoint = prepare(model, delta)
+        checkpoint = prepare(model, loaded)
         model.load_state_dict(checkpoint['state_dict'], strict=True)
         if 'dataset_meta' in checkpoint['meta']:
             model._dataset_meta = checkpoint['meta']['dataset_meta']

@@ -1,6 +1,6 @@
 from .cpu_ddp import CPUDistributedDataParallel
 from .delta_checkpoint import (DeltaCheckpointHook, base_fingerprint, check_delta, complete_delta,
-                               frozen_state_keys, is_delta, load_delta, merge_delta, save_delta)
+                               frozen_state_keys, full_to_delta, is_delta, load_delta, merge_delta, save_delta)
 from .param_report import ParamReportHook, param_groups, param_report, parse_param_report
 from .prompt_diagnostics import PromptDiagnosticsHook, prompt_units
 from .prompt_lr import ProTuningRunner, prompt_param_keys, resolve_prompt_lr_mult, with_prompt_lr_mult
@@ -9,5 +9,5 @@ __all__ = [
     'CPUDistributedDataParallel', 'ParamReportHook', 'param_groups', 'param_report', 'parse_param_report',
     'PromptDiagnosticsHook', 'prompt_units', 'ProTuningRunner', 'prompt_param_keys', 'resolve_prompt_lr_mult',
     'with_prompt_lr_mult', 'DeltaCheckpointHook', 'base_fingerprint', 'check_delta', 'complete_delta',
-    'frozen_state_keys', 'is_delta', 'load_delta', 'merge_delta', 'save_delta'
+    'frozen_state_keys', 'full_to_delta', 'is_delta', 'load_delta', 'merge_delta', 'save_delta'
 ]

@@ -16,7 +16,7 @@ then strips the frozen tensors from every checkpoint the runner saves and comple
 """
 import hashlib
 import warnings
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -207,6 +207,68 @@ def check_delta(model: nn.Module,
             + (f'missing keys: {_names(missing)}. ' if missing else '')
             + (f'unexpected keys: {_names(unexpected)}. ' if unexpected else '')
             + 'Was it saved from a model built with the same config (paradigm, prompt positions, heads)?')
+
+
+def full_to_delta(model: nn.Module,
+                  checkpoint: Dict[str, Any],
+                  base: Optional[Mapping[str, torch.Tensor]] = None,
+                  allow_base_mismatch: bool = False,
+                  fingerprint: Optional[str] = None) -> Dict[str, Any]:
+    """Turn a full checkpoint of ``model`` into the equivalent delta, if its frozen part is the base.
+
+    The frozen tensors of the checkpoint are compared with the base's, tensor by tensor, so that a
+    mismatch names the tensors that differ; then :func:`to_delta` drops them, exactly as a run with
+    ``delta_checkpoint=True`` would have. The result goes through :func:`check_delta` /
+    :func:`complete_delta` like any delta.
+
+    Args:
+        model (nn.Module): The model about to load the checkpoint (decides which keys are frozen).
+        checkpoint (dict): A loaded full checkpoint of ``model`` (not a delta); changed in place.
+        base (Mapping[str, torch.Tensor], optional): The base's frozen tensors keyed like the
+            fingerprint, i.e. relative to the inner backbone (for a model with one
+            ProTuningBackbone: its inner backbone's ``state_dict()``). Defaults to None (the
+            frozen tensors ``model`` holds).
+        allow_base_mismatch (bool): Warn instead of raising when the frozen part differs; the
+            checkpoint's trained tensors are then used on the base. Defaults to False.
+        fingerprint (str, optional): :func:`base_fingerprint` of the base; required with
+            ``base``. Defaults to None (computed from ``model``).
+
+    Returns:
+        dict: ``checkpoint`` itself, now a delta recording the base's fingerprint.
+
+    Raises:
+        ValueError: If ``checkpoint`` is already a delta, or ``base`` comes without ``fingerprint``.
+        RuntimeError: If frozen tensors differ from the base or are missing (and
+            ``allow_base_mismatch`` is False); the message names them.
+    """
+    if is_delta(checkpoint):
+        raise ValueError('full_to_delta expects a full checkpoint, got a delta; use complete_delta.')
+    if base is not None and fingerprint is None:  # model's own frozen tensors are not the base then
+        raise ValueError('full_to_delta: pass the base\'s fingerprint along with its tensors.')
+    entries = _frozen_entries(model)
+    if base is None:
+        base = {name: tensor for _, name, tensor in entries}
+    state = checkpoint['state_dict']
+    differing = [key for key, name, _ in entries if not _same_tensor(state.get(key), base.get(name))]
+    if differing:
+        message = (
+            f'The full checkpoint\'s frozen backbone differs from the base in {len(differing)} of '
+            f'{len(entries)} tensors: {_names(differing)}. It was trained on other base weights, or with '
+            'a paradigm that trains the backbone. Point the config\'s pre-trained checkpoint (the '
+            'inner backbone\'s init_cfg, or model.pretrained) at the base it was trained on, or, to use '
+            'its trained tensors on this base anyway, set allow_base_mismatch=True (tools: '
+            '--allow-base-mismatch).')
+        if not allow_base_mismatch:
+            raise RuntimeError(message)
+        warnings.warn(message + ' Using the base\'s frozen tensors (allow_base_mismatch=True).')
+    # Equal frozen tensors mean an equal fingerprint: record the base's, so check_delta agrees.
+    return to_delta(model, checkpoint, fingerprint)
+
+
+def _same_tensor(a: Optional[torch.Tensor], b: Optional[torch.Tensor]) -> bool:
+    """Whether two tensors have the same dtype, shape and values (a missing one never matches)."""
+    return (isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor) and a.dtype == b.dtype
+            and a.shape == b.shape and torch.equal(a.cpu(), b.cpu()))
 
 
 def complete_delta(model: nn.Module,
