@@ -3,12 +3,17 @@
 torch's ``SyncBatchNorm`` runs only on GPUs, and mmengine's Runner keeps SyncBN whenever it trains
 distributed (it reverts SyncBN to BN only for a single process). mmseg's configs use SyncBN in
 their heads, so ``bash tools/dist_train.sh`` on a CPU machine would fail at the first forward.
-``tools/train.py``/``tools/test.py`` (``setup_cpu_distributed``) select this wrapper when they start
-a gloo process group without an accelerator; with GPUs nothing changes and SyncBN stays.
+:func:`setup_cpu_distributed` (called by ``tools/train.py`` and ``tools/test.py``) selects this
+wrapper when it starts a gloo process group without an accelerator; with GPUs nothing changes and
+SyncBN stays.
 """
+import datetime
 from typing import Optional, Sequence
 
+import torch.distributed as torch_dist
 import torch.nn as nn
+from mmengine.config import Config
+from mmengine.device import is_cuda_available, is_mlu_available, is_musa_available, is_npu_available
 from mmengine.logging import print_log
 from mmengine.model import MMDistributedDataParallel, revert_sync_batchnorm
 from mmengine.registry import MODEL_WRAPPERS
@@ -57,3 +62,59 @@ class CPUDistributedDataParallel(MMDistributedDataParallel):
                       'SyncBatchNorm needs a GPU); each process normalises over its own batch.',
                       logger='current')
         super().__init__(module=module, device_ids=None, **kwargs)
+
+
+def setup_cpu_distributed(cfg: Config, launcher: str) -> None:
+    """Make ``--launcher pytorch`` work on a machine without CUDA (gloo backend, CPU DDP).
+
+    mmengine 0.10.7 assumes a GPU per rank: ``init_dist('pytorch')`` calls
+    ``torch.cuda.set_device`` and its default DDP wrapper passes ``device_ids=[LOCAL_RANK]``.
+    ``Runner.setup_env`` skips ``init_dist`` when a process group already exists, and a
+    ``model_wrapper_cfg`` with ``device_ids=None`` gives CPU DDP, so both are set up here. The
+    default wrapper becomes :class:`~protuning_mm.engine.CPUDistributedDataParallel`, which reverts
+    SyncBN to BN before wrapping (mmengine keeps SyncBN when distributed; it needs a GPU).
+    Does nothing when not distributed or when an accelerator is present.
+
+    Args:
+        cfg (Config): The config; its ``model_wrapper_cfg`` is set (``find_unused_parameters``
+            and other options of an existing one are kept).
+        launcher (str): The ``--launcher`` argument.
+    """
+    if launcher == 'none' or is_cuda_available() or is_npu_available() or is_mlu_available() \
+            or is_musa_available():
+        return
+    if launcher != 'pytorch':
+        raise RuntimeError(
+            f'--launcher {launcher} needs a GPU per process (mmengine calls torch.cuda.set_device). '
+            'Without one, start the processes with torchrun, e.g. `bash tools/dist_train.sh CONFIG N`, '
+            'which uses --launcher pytorch and then the gloo backend.')
+    if not torch_dist.is_initialized():
+        dist_cfg = dict(cfg.get('env_cfg', {}).get('dist_cfg', {}))
+        if dist_cfg.get('backend', 'gloo') != 'gloo':
+            print(f'No GPU: using the gloo backend instead of {dist_cfg["backend"]!r}.')
+        kwargs = {}
+        if dist_cfg.get('timeout') is not None:
+            kwargs['timeout'] = datetime.timedelta(seconds=dist_cfg['timeout'])
+        torch_dist.init_process_group(backend='gloo', **kwargs)  # RANK, WORLD_SIZE, MASTER_* from torchrun
+    wrapper_cfg = dict(cfg.get('model_wrapper_cfg') or dict(
+        type='MMDistributedDataParallel', broadcast_buffers=False,
+        find_unused_parameters=cfg.get('find_unused_parameters', False)))
+    wrapper_cfg.setdefault('type', 'MMDistributedDataParallel')
+    if wrapper_cfg['type'] in ('MMDistributedDataParallel', MMDistributedDataParallel):
+        # The same DDP, but SyncBN (mmseg's heads) is reverted to BN first: it needs a GPU.
+        wrapper_cfg['type'] = 'CPUDistributedDataParallel'
+    wrapper_type = MODEL_WRAPPERS.get(wrapper_cfg['type'])
+    if isinstance(wrapper_type, type) and issubclass(wrapper_type, nn.parallel.DistributedDataParallel):
+        wrapper_cfg['device_ids'] = None  # a CPU module: DDP rejects device ids
+    cfg.model_wrapper_cfg = wrapper_cfg
+
+
+def finish_distributed() -> None:
+    """Let every rank reach the end before any tears the process group down.
+
+    Without it a rank that finishes first can exit while gloo threads of the group still run,
+    and the process aborts ("terminate called without an active exception").
+    """
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.barrier()
+        torch_dist.destroy_process_group()
