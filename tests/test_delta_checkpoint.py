@@ -6,14 +6,15 @@ import time
 
 import pytest
 import torch
+from mmengine.config import Config
 from mmengine.registry import MODELS, init_default_scope
 
 import protuning_mm  # noqa: F401
 from conftest import run_tool
 from datagen import make_cifar, make_fake_pretrained
 from protuning_mm import ProTuningBackbone
-from protuning_mm.engine import (base_fingerprint, frozen_state_keys, is_delta, load_delta, merge_delta,
-                                 save_delta)
+from protuning_mm.engine import (DeltaCheckpointHook, ProTuningRunner, base_fingerprint, check_delta_checkpoint_cfg,
+                                 frozen_state_keys, is_delta, load_delta, merge_delta, save_delta)
 
 CONFIG = 'configs/classification/resnet50/resnet50_protuning_cifar100-lt-ir100.py'
 
@@ -103,6 +104,25 @@ def test_frozen_keys_follow_the_paradigm():
     assert frozen_state_keys(ProTuningBackbone(backbone=inner, paradigm='full')) == []
     with pytest.raises(ValueError, match='cannot be shared'):
         partial.share_backbone(ProTuningBackbone(backbone=inner).backbone)
+
+
+def test_delta_switch_without_its_hook_is_an_error(tmp_path):
+    """delta_checkpoint=True needs DeltaCheckpointHook (it alone reads the switch): an error naming the fix."""
+    with_hook = dict(delta_checkpoint=True, custom_hooks=[dict(type='ParamReportHook'),
+                                                          dict(type='protuning_mm.DeltaCheckpointHook')])
+    check_delta_checkpoint_cfg(with_hook)
+    check_delta_checkpoint_cfg(dict(delta_checkpoint=True, custom_hooks=[DeltaCheckpointHook()]))
+    check_delta_checkpoint_cfg(dict(delta_checkpoint=False, custom_hooks=[]))
+    check_delta_checkpoint_cfg(dict(custom_hooks=[]))
+    for hooks in ([], [dict(type='ParamReportHook')], None):
+        with pytest.raises(ValueError, match=r"no DeltaCheckpointHook.*dict\(type='DeltaCheckpointHook'\)"):
+            check_delta_checkpoint_cfg(dict(delta_checkpoint=True, custom_hooks=hooks))
+    with pytest.raises(ValueError, match='no DeltaCheckpointHook'):
+        ProTuningRunner.from_cfg(Config(dict(delta_checkpoint=True, custom_hooks=[], work_dir=str(tmp_path))))
+    # tools/train.py stops before building anything.
+    with pytest.raises(AssertionError, match='no DeltaCheckpointHook'):
+        run_tool('tools/train.py', CONFIG, '--work-dir', str(tmp_path), '--cfg-options', 'delta_checkpoint=True',
+                 'custom_hooks=[]', timeout=300)
 
 
 @pytest.fixture(scope='module')

@@ -10,6 +10,7 @@ import os.path as osp
 
 import protuning_mm  # noqa: F401  (registers modules; lets torch.load read mmengine checkpoints)
 from protuning_mm.engine.cpu_ddp import finish_distributed, setup_cpu_distributed
+from protuning_mm.engine.delta_checkpoint import check_delta_checkpoint_cfg
 from protuning_mm.utils.checkpoint_io import load_checkpoint_file, resolve_resume_checkpoint, use_atomic_checkpoints
 from protuning_mm.utils.cli import merge_cfg_options, run_main
 from protuning_mm.utils.data_paths import check_data_paths
@@ -75,6 +76,7 @@ def main() -> None:
         cfg.resume, cfg.load_from = True, args.resume
     use_atomic_checkpoints(cfg)  # a crash mid-save cannot leave a half epoch_N.pth
 
+    check_delta_checkpoint_cfg(cfg)  # the switch without its hook would save full checkpoints
     check_data_paths(cfg, splits=('train', 'val'))
     check_mmcv_ops(cfg)  # on a GPU: stop now, not at iteration 1, if mmcv's ops cannot run there
     setup_cpu_distributed(cfg, args.launcher)

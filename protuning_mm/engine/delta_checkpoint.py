@@ -421,3 +421,32 @@ class DeltaCheckpointHook(Hook):
         runner.logger.info(f'Loaded a Pro-tuning delta checkpoint: trained tensors from the file, '
                            f'{info["num_frozen_tensors"]} frozen tensors from the model\'s base '
                            f'(fingerprint {info["fingerprint"][:16]}... verified).')
+
+
+def check_delta_checkpoint_cfg(cfg: Mapping) -> None:
+    """Refuse ``delta_checkpoint=True`` in a config whose hooks lack :class:`DeltaCheckpointHook`.
+
+    The switch is read only by the hook, so without it every checkpoint would silently be full
+    (and a later delta resume would not be completed). ``tools/train.py`` and
+    :class:`~protuning_mm.engine.ProTuningRunner` call this before building the runner.
+
+    Args:
+        cfg (Mapping): The training config (``delta_checkpoint``, ``custom_hooks``, ``default_hooks``).
+
+    Raises:
+        ValueError: If ``delta_checkpoint`` is true and no hook is a ``DeltaCheckpointHook``.
+    """
+    if not cfg.get('delta_checkpoint', False):
+        return
+    hooks = list(cfg.get('custom_hooks') or [])
+    hooks += list((cfg.get('default_hooks') or {}).values())
+    for hook in hooks:
+        kind = hook.get('type') if isinstance(hook, Mapping) else hook
+        if isinstance(kind, str):
+            kind = kind.split('.')[-1]  # a scoped name such as 'protuning_mm.DeltaCheckpointHook'
+        if kind == 'DeltaCheckpointHook' or isinstance(kind, DeltaCheckpointHook) or \
+                (isinstance(kind, type) and issubclass(kind, DeltaCheckpointHook)):
+            return
+    raise ValueError("delta_checkpoint=True, but the config's hooks have no DeltaCheckpointHook, which is "
+                     "what writes delta checkpoints: add `custom_hooks = [..., dict(type='DeltaCheckpointHook')]` "
+                     "(configs/_base_/protuning_runtime.py lists it) or set delta_checkpoint=False.")

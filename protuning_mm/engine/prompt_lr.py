@@ -19,6 +19,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from ..models import PromptBlock, ProTuningBackbone
+from .delta_checkpoint import check_delta_checkpoint_cfg
 
 PromptLrMult = Union[float, Dict[str, float]]
 
@@ -126,6 +127,12 @@ class ProTuningRunner(Runner):
     config key ``prompt_lr_mult`` (a number, or ``{optimizer type: number, 'default': number}``) sets
     the multiplier; everything else is the plain runner.
     """
+
+    @classmethod
+    def from_cfg(cls, cfg) -> 'ProTuningRunner':
+        """Build the runner; ``delta_checkpoint=True`` without its hook is an error first."""
+        check_delta_checkpoint_cfg(cfg)
+        return super().from_cfg(cfg)
 
     def build_optim_wrapper(self, optim_wrapper):
         if isinstance(optim_wrapper, dict) and 'prompt_lr_mult' in self.cfg:
