@@ -2,7 +2,7 @@
 import pytest
 
 from protuning_mm import ProTuningBackbone
-from protuning_mm.utils.paper_targets import PROMPT_PARAM_TARGETS
+from paper_targets import PROMPT_PARAM_TARGETS
 
 
 @pytest.mark.parametrize('name', list(PROMPT_PARAM_TARGETS))

@@ -10,7 +10,7 @@ from mmengine.optim import build_optim_wrapper
 from mmengine.registry import MODELS
 
 import protuning_mm  # noqa: F401  (registers the wrapper, the hooks and the runner)
-from protuning_mm.engine import prompt_param_keys, resolve_prompt_lr_mult, with_prompt_lr_mult
+from protuning_mm.engine import param_groups, prompt_param_keys, resolve_prompt_lr_mult, with_prompt_lr_mult
 from protuning_mm.models import PromptBlock
 from conftest import ROOT
 from tiny_runs import tiny_run
@@ -50,6 +50,22 @@ def test_prompt_params_found_by_structure():
     assert sum(keys.values()) == 8  # one beta per block
     assert all(name.startswith('backbone.prompts.') for name in keys)
     assert prompt_param_keys(classifier('head')) == {}
+
+
+def test_param_report_finds_beta_by_structure():
+    """beta is each PromptBlock's own tensor: a prompt parameter merely named '*beta' is not beta."""
+    model = classifier()
+    blocks = [m for m in model.modules() if isinstance(m, PromptBlock)]
+    rows = {group.split(' (')[0]: (trainable, total) for group, trainable, total in param_groups(model)}
+    assert rows['backbone.prompts beta'] == (len(blocks), len(blocks))
+    before = rows['backbone.prompts']
+    blocks[0].conv1.register_parameter('gn_beta', torch.nn.Parameter(torch.zeros(5)))
+    rows = {group.split(' (')[0]: (trainable, total) for group, trainable, total in param_groups(model)}
+    assert rows['backbone.prompts beta'] == (len(blocks), len(blocks))
+    assert rows['backbone.prompts'] == (before[0] + 5, before[1] + 5)
+    fixed = {group.split(' (')[0]: total for group, _, total in param_groups(classifier(prompt_cfg=dict(
+        learnable_beta=False)))}
+    assert fixed['backbone.prompts beta'] == 0  # a fixed beta is a buffer, not a parameter
 
 
 @pytest.mark.parametrize('optimizer', [dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=1e-4),

@@ -5,7 +5,7 @@ from .clothing1m import Clothing1M
 from .few_shot import FewShotDataset
 from .imagenet_ar import ImageNetA, ImageNetR
 from .stanford_dogs import StanfordDogs
-from .seg_checks import CheckSegLabels, SegClassCheckHook  # noqa: F401  (registers them)
+from .seg_checks import CheckSegLabels  # noqa: F401  (registers it)
 
 __all__ = [
     'CIFAR10LT', 'CIFAR100LT', 'long_tail_counts', 'CIFAR10C', 'CIFAR100C',

@@ -9,21 +9,17 @@ Two mistakes in a segmentation data set do not fail clearly upstream:
   ``IoUMetric`` silently drops out-of-range ids from its histogram.
 
 :class:`CheckSegLabels` is a pipeline transform placed right after ``LoadAnnotations`` and checks
-every loaded pair. :class:`SegClassCheckHook` checks, before training, validation and testing, that
-the decode heads, the data set's ``metainfo['classes']`` and the transform agree on the class count
-(mmdet's ``NumClassCheckHook`` does the first half of this for detection).
+every loaded pair. :class:`~protuning_mm.engine.SegClassCheckHook` (a hook, so it lives in
+``protuning_mm.engine``; re-exported here for old imports) checks, before training, validation and
+testing, that the decode heads, the data set's ``metainfo['classes']`` and the transform agree on
+the class count (mmdet's ``NumClassCheckHook`` does the first half of this for detection).
 
 Both are registered in the root mmengine registries, which mmseg's scope searches, so importing
 this module needs no mmseg.
 """
-from typing import Iterator, Optional
-
 import numpy as np
-import torch.nn as nn
 from mmcv.transforms import BaseTransform
-from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
-from mmengine.registry import HOOKS, TRANSFORMS
+from mmengine.registry import TRANSFORMS
 
 
 @TRANSFORMS.register_module()
@@ -78,62 +74,10 @@ class CheckSegLabels(BaseTransform):
         return f'{type(self).__name__}(num_classes={self.num_classes}, ignore_index={self.ignore_index})'
 
 
-def _datasets(dataset) -> Iterator:
-    """The dataset and every dataset it wraps (RepeatDataset, ConcatDataset, ...)."""
-    yield dataset
-    if hasattr(dataset, 'dataset'):
-        yield from _datasets(dataset.dataset)
-    for inner in getattr(dataset, 'datasets', None) or []:
-        yield from _datasets(inner)
-
-
-def _decode_heads(model: nn.Module) -> Iterator:
-    from mmseg.models.decode_heads.decode_head import BaseDecodeHead  # mmseg is loaded when this runs
-    for name, module in model.named_modules():
-        if isinstance(module, BaseDecodeHead):
-            yield name, module
-
-
-@HOOKS.register_module()
-class SegClassCheckHook(Hook):
-    """Check that the decode heads, the data set's classes and :class:`CheckSegLabels` agree.
-
-    Runs before training, each validation and testing, on the data loader of that phase. A
-    mismatch raises ``ValueError`` naming the config keys to set.
-    """
-    priority = 'VERY_HIGH'
-
-    def _check(self, runner, split: str) -> None:
-        loader = getattr(runner, f'{split}_dataloader', None)
-        if loader is None:
-            return
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-        heads = list(_decode_heads(model))
-        for dataset in _datasets(loader.dataset):
-            classes: Optional[tuple] = getattr(dataset, 'metainfo', {}).get('classes')
-            if classes is None:
-                continue
-            for name, head in heads:
-                if head.num_classes != len(classes):
-                    raise ValueError(
-                        f'model.{name}.num_classes is {head.num_classes} but the {split} data set '
-                        f'({type(dataset).__name__}) has {len(classes)} classes; set '
-                        f'--cfg-options model.{name}.num_classes={len(classes)} (every decode head '
-                        'must match the data set).')
-            pipeline = getattr(getattr(dataset, 'pipeline', None), 'transforms', [])
-            for i, transform in enumerate(pipeline):
-                if isinstance(transform, CheckSegLabels) and transform.num_classes != len(classes):
-                    raise ValueError(
-                        f'{split}_dataloader.dataset.pipeline.{i} (CheckSegLabels) has num_classes='
-                        f'{transform.num_classes} but the data set ({type(dataset).__name__}) has '
-                        f'{len(classes)} classes; set {split}_dataloader.dataset.pipeline.{i}.num_classes='
-                        f'{len(classes)}.')
-
-    def before_train(self, runner) -> None:
-        self._check(runner, 'train')
-
-    def before_val(self, runner) -> None:
-        self._check(runner, 'val')
-
-    def before_test(self, runner) -> None:
-        self._check(runner, 'test')
+def __getattr__(name: str):
+    # SegClassCheckHook moved to protuning_mm.engine; old imports still find it (imported late:
+    # protuning_mm.engine imports this module for CheckSegLabels).
+    if name == 'SegClassCheckHook':
+        from ..engine.seg_class_check import SegClassCheckHook
+        return SegClassCheckHook
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

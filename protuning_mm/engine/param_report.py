@@ -7,6 +7,7 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.registry import HOOKS
 
+from ..models.prompt_block import PromptBlock
 from ..models.protuning_backbone import ProTuningBackbone
 
 Row = Tuple[str, int, int]  # (group, trainable, total)
@@ -40,8 +41,12 @@ def param_groups(model: nn.Module) -> List[Row]:
         if not isinstance(module, ProTuningBackbone):
             continue
         prefix = f'{path}.' if path else ''
-        betas = [p for n, p in module.prompts.named_parameters() if n.endswith('beta')]
-        others = [p for n, p in module.prompts.named_parameters() if not n.endswith('beta')]
+        # beta is found by structure (each PromptBlock's own ``beta`` tensor), not by a name suffix,
+        # so a parameter inside f(x) that happens to end in 'beta' stays with the blocks. A fixed beta
+        # is a buffer, not a parameter: it is in neither list.
+        beta_ids = {id(block.beta) for block in module.prompts.modules() if isinstance(block, PromptBlock)}
+        betas = [p for p in module.prompts.parameters() if id(p) in beta_ids]
+        others = [p for p in module.prompts.parameters() if id(p) not in beta_ids]
         rows.append((f'{prefix}backbone ({type(module.backbone).__name__}, {module.paradigm.name})',
                      *_count(module.backbone.parameters())))
         rows.append((f'{prefix}prompts ({sum(len(s) for s in module.prompts.values())} blocks)',

@@ -1,7 +1,8 @@
 """The paper's prompt-block parameter counts (docs/design.md, 'Parameter targets') and the backbones they belong to.
 
 Prompt blocks alone = the paper's trainable total minus the linear head (Tables 1-4, 9). Used by
-``tools/analysis_tools/param_table.py`` and the tests as regression targets.
+``tools/analysis_tools/param_table.py`` and the tests as regression targets (test data, so it
+lives in tests/, not in the installed package).
 """
 from typing import Dict, NamedTuple
 
