@@ -141,6 +141,41 @@ def test_adapter_paradigm_table(name, paradigm):
     assert prompt_params <= {id(p) for p in model.parameters() if p.requires_grad}
 
 
+@pytest.mark.parametrize('name', list(BACKBONES))
+def test_stage_reductions_match_a_forward(name):
+    """Each StageSpec's reduction is its map's stride, checked like timm's FeatureInfo: size == input / reduction."""
+    wrapped, size = build(name, 'protuning', positions='all')
+    seen = {}
+
+    def record(spec):
+        def hook(module, args):  # returns None: the prompt's input stays as it is
+            seen[spec] = args[0].shape
+        return hook
+
+    for spec in wrapped.adapter.stages():
+        assert spec.reduction, f'{name}: {spec.name} declares no reduction'
+        wrapped.prompts[spec.name.replace('.', '_')].register_forward_pre_hook(record(spec))
+    wrapped.eval()
+    with torch.no_grad():
+        wrapped(torch.rand(1, 3, size, size))
+    assert len(seen) == len(wrapped.adapter.stages())
+    for spec, shape in seen.items():
+        assert tuple(shape[1:]) == (spec.channels, size // spec.reduction, size // spec.reduction), spec
+
+
+def test_layouts_are_a_str_enum():
+    from protuning_mm.adapters import Layout, StageSpec
+    assert Layout.TOKENS_HW == 'tokens_hw' and StageSpec('x', 8, 'tokens_hw').layout is Layout.TOKENS_HW
+    assert StageSpec('x', 8).layout is Layout.NCHW
+    assert StageSpec('x', 8, 'my_layout').layout == 'my_layout'  # an adapter of one's own may add layouts
+
+
+def test_mobilenet_levels_follow_the_strides():
+    wrapped, _ = build('mmpretrain.MobileNetV2', 'protuning')
+    assert wrapped.adapter.presets()['levels'] == ([1, 2, 4, 6], 1)  # layer2/3/5/7: strides 4/8/16/32
+    assert list(wrapped.prompts) == ['layer2', 'layer3', 'layer5', 'layer7']
+
+
 def test_copy_hooks_the_copy():
     wrapped, size = build('mmpretrain.ResNet', 'protuning')
     clone = copy.deepcopy(wrapped)

@@ -1,6 +1,5 @@
 """Per-architecture adapters: which modules end a backbone's stages and how to read them."""
-from .base import (BackboneAdapter, StageSpec, get_adapter, register_adapter,
-                   supported_backbones)
+from .base import BackboneAdapter, Layout, StageSpec, get_adapter, register_adapter, supported_backbones
 from .mobilenet import MobileNetV2Adapter
 from .regnet import RegNetAdapter
 from .resnet import ResNetAdapter
@@ -9,7 +8,7 @@ from .timm import TimmAdapter
 from .vit import ViTAdapter
 
 __all__ = [
-    'BackboneAdapter', 'StageSpec', 'get_adapter', 'register_adapter', 'supported_backbones',
+    'BackboneAdapter', 'Layout', 'StageSpec', 'get_adapter', 'register_adapter', 'supported_backbones',
     'ResNetAdapter', 'RegNetAdapter', 'MobileNetV2Adapter', 'SwinAdapter', 'ViTAdapter',
     'TimmAdapter'
 ]

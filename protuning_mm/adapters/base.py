@@ -6,8 +6,10 @@ This follows timm's ``feature_info`` + ``FeatureHooks`` design: the backbone's o
 unchanged and the wrapper attaches forward hooks to the named modules.
 """
 import importlib
+import sys
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar, Dict, List, Optional, Sequence, Tuple, Type
+from enum import Enum
+from typing import Any, Callable, ClassVar, Dict, List, Optional, Sequence, Tuple, Type, Union
 
 import torch
 import torch.nn as nn
@@ -16,18 +18,43 @@ import torch.nn as nn
 Rebuild = Callable[[torch.Tensor], Any]
 
 
+class Layout(str, Enum):
+    """How a stage module's output is structured (a ``str`` enum: ``Layout.NCHW == 'nchw'``).
+
+    Attributes:
+        NCHW: A ``[B, C, H, W]`` tensor.
+        TOKENS_HW: ``(tokens[B, H*W, C], (H, W), ...)``, as Swin stages and patch embed/merging return.
+        VIT_TOKENS: ``[B, extra + H*W, C]`` tokens of a ViT layer (grid size from the patch embedding).
+        TIMM_NCHW: A timm feature module's output, checked to be NCHW with the declared channels.
+    """
+    NCHW = 'nchw'
+    TOKENS_HW = 'tokens_hw'
+    VIT_TOKENS = 'vit_tokens'
+    TIMM_NCHW = 'timm_nchw'
+
+
 @dataclass(frozen=True)
 class StageSpec:
-    """One place a prompt block can be attached.
+    """One place a prompt block can be attached (like one entry of timm's ``FeatureInfo``).
 
     Attributes:
         name (str): Dotted path of the module (inside the backbone) whose output is prompted.
         channels (int): Channels of that output.
-        layout (str): How the output is structured, interpreted by the adapter's ``unpack``.
+        layout (Layout | str): How the output is structured, interpreted by the adapter's ``unpack``.
+            A known string becomes its :class:`Layout`; an adapter of your own may use another string
+            and handle it in its ``unpack``.
+        reduction (int, optional): The output's stride w.r.t. the input image (4 = a quarter of the
+            input's height and width), as timm's ``feature_info`` reports it. None if unknown; every
+            built-in adapter sets it (tests/test_protuning_backbone.py checks it against a forward).
     """
     name: str
     channels: int
-    layout: str = 'nchw'
+    layout: Union[Layout, str] = Layout.NCHW
+    reduction: Optional[int] = None
+
+    def __post_init__(self) -> None:
+        if self.layout in Layout._value2member_map_:
+            object.__setattr__(self, 'layout', Layout(self.layout))  # frozen dataclass: set it once here
 
 
 class BackboneAdapter:
@@ -79,9 +106,9 @@ class BackboneAdapter:
         Returns:
             tuple: The NCHW map and a function that builds the module's output from a new map.
         """
-        if spec.layout == 'nchw':
+        if spec.layout == Layout.NCHW:
             return output, lambda y: y
-        if spec.layout == 'tokens_hw':
+        if spec.layout == Layout.TOKENS_HW:
             # (tokens[B, L, C], (H, W), ...) as returned by Swin stages and patch embed/merging.
             return unpack_tokens_hw(output)
         raise NotImplementedError(f'{type(self).__name__} has no unpack for layout {spec.layout!r}')
@@ -118,6 +145,16 @@ def unpack_tokens_hw(output: Tuple) -> Tuple[torch.Tensor, Rebuild]:
     return fmap, rebuild
 
 
+def stride_of(module: nn.Module) -> int:
+    """The (square) stride of a conv or ``nn.Unfold``-like module, e.g. a patch embedding's projection."""
+    stride = module.stride
+    stride = tuple(stride) if isinstance(stride, (tuple, list)) else (stride, stride)
+    if stride[0] != stride[1]:
+        raise ValueError(f'{type(module).__name__} has a non-square stride {stride}; StageSpec.reduction '
+                         'is one number.')
+    return int(stride[0])
+
+
 def last_conv_channels(module: nn.Module) -> int:
     """Output channels of the last ``nn.Conv2d`` registered in ``module``."""
     convs = [m for m in module.modules() if isinstance(m, nn.Conv2d)]
@@ -126,9 +163,20 @@ def last_conv_channels(module: nn.Module) -> int:
     return convs[-1].out_channels
 
 
-def import_class(path: str) -> Optional[Type]:
-    """Import ``'package.module.Class'``; None if that package is not installed."""
+def import_class(path: str, imported_only: bool = False) -> Optional[Type]:
+    """Import ``'package.module.Class'``; None if that package is not installed.
+
+    Args:
+        path (str): The class's import path.
+        imported_only (bool): Return None, without importing, when the top-level package has not been
+            imported yet. Defaults to False.
+
+    Returns:
+        type, optional: The class, or None.
+    """
     module_name, _, cls_name = path.rpartition('.')
+    if imported_only and module_name.split('.')[0] not in sys.modules:
+        return None
     try:
         return getattr(importlib.import_module(module_name), cls_name)
     except ImportError:
@@ -162,7 +210,9 @@ def get_adapter(backbone: nn.Module) -> BackboneAdapter:
     best, best_rank = None, len(mro)
     for adapter in _ADAPTERS:
         for path in adapter.backbone_types:
-            cls = import_class(path)
+            # A backbone's class comes from a package already imported, so the others (mmpretrain for an
+            # mmdet user, ...) are neither needed nor imported.
+            cls = import_class(path, imported_only=True)
             if cls is not None and cls in mro and mro.index(cls) < best_rank:
                 best, best_rank = adapter, mro.index(cls)
     if best is None:

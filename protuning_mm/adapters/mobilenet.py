@@ -8,8 +8,8 @@ from typing import Dict, List, Optional, Tuple
 
 import torch.nn as nn
 
-from .base import BackboneAdapter, StageSpec, last_conv_channels, register_adapter
-from .resnet import CNN_PROMPT_CFG
+from .base import BackboneAdapter, StageSpec, last_conv_channels, register_adapter, stride_of
+from .prompt_defaults import CNN_PROMPT_CFG
 
 
 @register_adapter
@@ -23,11 +23,20 @@ class MobileNetV2Adapter(BackboneAdapter):
         return [name for name in self.backbone.layers if name.startswith('layer')]
 
     def stages(self) -> List[StageSpec]:
-        return [StageSpec(name, last_conv_channels(self.module(name))) for name in self._layer_names()]
+        # The stem conv's stride, then each layer's stride (its arch setting: expand, channels, blocks, stride).
+        reduction, specs = stride_of(self.backbone.conv1.conv), []
+        for name, setting in zip(self._layer_names(), self.backbone.arch_settings):
+            reduction *= setting[3]
+            specs.append(StageSpec(name, last_conv_channels(self.module(name)), reduction=reduction))
+        return specs
 
     def blocks(self) -> List[nn.Module]:
         return [block for name in self._layer_names() for block in self.module(name)]
 
     def presets(self) -> Dict[str, Tuple[Optional[List[int]], int]]:
-        # layer2/3/5/7 end the stride-4/8/16/32 levels of MobileNetV2.
-        return {'all': (None, 1), 'levels': ([1, 2, 4, 6], 1)}
+        # The layers that end a resolution of stride 4 or more (layer2/3/5/7: strides 4/8/16/32), the
+        # four levels a ResNet has; the stride-2 layer1 is part of the stem there.
+        reductions = [spec.reduction for spec in self.stages()]
+        levels = [i for i, r in enumerate(reductions)
+                  if r >= 4 and (i + 1 == len(reductions) or reductions[i + 1] != r)]
+        return {'all': (None, 1), 'levels': (levels, 1)}

@@ -14,3 +14,4 @@ class RegNetAdapter(ResNetAdapter):
         'mmpretrain.models.backbones.RegNet',
         'mmdet.models.backbones.RegNet',
     )
+    stem_reduction = 2  # RegNet's stem is one stride-2 conv, without ResNet's max-pool

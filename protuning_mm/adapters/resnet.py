@@ -9,10 +9,7 @@ from typing import List
 import torch.nn as nn
 
 from .base import BackboneAdapter, StageSpec, last_conv_channels, register_adapter
-
-# Defaults that land on the paper's parameter counts for CNNs (~0.645 C^2 per block, docs/design.md):
-# inner width C/4, SE on the C-wide output.
-CNN_PROMPT_CFG = dict(hidden_ratio=0.25, se_position='output', se_reduction=16)
+from .prompt_defaults import CNN_PROMPT_CFG
 
 
 @register_adapter
@@ -24,9 +21,15 @@ class ResNetAdapter(BackboneAdapter):
         'mmseg.models.backbones.ResNet',
     )
     default_prompt_cfg = CNN_PROMPT_CFG
+    # Reduction of the stem: a stride-2 conv and a stride-2 max-pool in every ResNet variant.
+    stem_reduction: int = 4
 
     def stages(self) -> List[StageSpec]:
-        return [StageSpec(name, last_conv_channels(self.module(name))) for name in self.backbone.res_layers]
+        reduction, specs = self.stem_reduction, []
+        for name, stride in zip(self.backbone.res_layers, self.backbone.strides):
+            reduction *= stride  # a dilated stage (mmseg's ResNetV1c, stride 1) keeps the resolution
+            specs.append(StageSpec(name, last_conv_channels(self.module(name)), reduction=reduction))
+        return specs
 
     def blocks(self) -> List[nn.Module]:
         return [block for name in self.backbone.res_layers for block in self.module(name)]

@@ -11,10 +11,8 @@ from typing import List
 
 import torch.nn as nn
 
-from .base import BackboneAdapter, StageSpec, register_adapter
-
-# Transformer defaults (paper: ~1.05 C^2 per block, docs/design.md): inner width C/2, SE on the inner width.
-TRANSFORMER_PROMPT_CFG = dict(hidden_ratio=0.5, se_position='hidden', se_reduction=16)
+from .base import BackboneAdapter, Layout, StageSpec, register_adapter, stride_of
+from .prompt_defaults import TRANSFORMER_PROMPT_CFG
 
 
 @register_adapter
@@ -29,12 +27,15 @@ class SwinAdapter(BackboneAdapter):
 
     def stages(self) -> List[StageSpec]:
         specs = []
+        reduction = stride_of(self.backbone.patch_embed.projection)
         for i, stage in enumerate(self.backbone.stages):
             if stage.downsample is not None:
-                specs.append(StageSpec(f'stages.{i}.downsample', stage.downsample.out_channels, 'tokens_hw'))
+                reduction *= stride_of(stage.downsample.sampler)  # patch merging (nn.Unfold)
+                specs.append(StageSpec(f'stages.{i}.downsample', stage.downsample.out_channels, Layout.TOKENS_HW,
+                                       reduction))
             else:
                 norms = [m for m in stage.modules() if isinstance(m, nn.LayerNorm)]
-                specs.append(StageSpec(f'stages.{i}', norms[-1].normalized_shape[0], 'tokens_hw'))
+                specs.append(StageSpec(f'stages.{i}', norms[-1].normalized_shape[0], Layout.TOKENS_HW, reduction))
         return specs
 
     def blocks(self) -> List[nn.Module]:

@@ -9,8 +9,8 @@ from typing import Any, Dict, List, Tuple
 import torch
 import torch.nn as nn
 
-from .base import BackboneAdapter, Rebuild, StageSpec, register_adapter
-from .resnet import CNN_PROMPT_CFG
+from .base import BackboneAdapter, Layout, Rebuild, StageSpec, register_adapter
+from .prompt_defaults import CNN_PROMPT_CFG
 
 
 @register_adapter
@@ -37,7 +37,7 @@ class TimmAdapter(BackboneAdapter):
         info = self._model.feature_info
         dicts = info.get_dicts() if hasattr(info, 'get_dicts') else list(info)
         # Stem entries (reduction 2, e.g. 'act1') are not stages of the paper's kind.
-        return [StageSpec(self._module_name(d['module']), d['num_chs'], 'timm_nchw')
+        return [StageSpec(self._module_name(d['module']), d['num_chs'], Layout.TIMM_NCHW, d['reduction'])
                 for d in dicts if d['reduction'] >= 4]
 
     def blocks(self) -> List[nn.Module]:

@@ -15,9 +15,9 @@ from typing import Any, Dict, List, Optional, Tuple
 import torch
 import torch.nn as nn
 
-from .base import (BackboneAdapter, Rebuild, StageSpec, map_to_tokens, register_adapter,
+from .base import (BackboneAdapter, Layout, Rebuild, StageSpec, map_to_tokens, register_adapter, stride_of,
                    tokens_to_map)
-from .swin import TRANSFORMER_PROMPT_CFG
+from .prompt_defaults import TRANSFORMER_PROMPT_CFG
 
 
 @register_adapter
@@ -28,9 +28,9 @@ class ViTAdapter(BackboneAdapter):
     default_positions = 'U5'
 
     def stages(self) -> List[StageSpec]:
-        c = self.backbone.embed_dims
-        return [StageSpec('patch_embed', c, 'tokens_hw')] + [
-            StageSpec(f'layers.{i}', c, 'vit_tokens') for i in range(len(self.backbone.layers))
+        c, patch = self.backbone.embed_dims, stride_of(self.backbone.patch_embed.projection)
+        return [StageSpec('patch_embed', c, Layout.TOKENS_HW, patch)] + [
+            StageSpec(f'layers.{i}', c, Layout.VIT_TOKENS, patch) for i in range(len(self.backbone.layers))
         ]
 
     def blocks(self) -> List[nn.Module]:
@@ -54,7 +54,7 @@ class ViTAdapter(BackboneAdapter):
         ctx['patch_resolution'] = output[1]  # PatchEmbed returns (tokens, (H, W))
 
     def unpack(self, spec: StageSpec, output: Any, ctx: Dict[str, Any]) -> Tuple[torch.Tensor, Rebuild]:
-        if spec.layout != 'vit_tokens':
+        if spec.layout != Layout.VIT_TOKENS:
             return super().unpack(spec, output, ctx)
         n_extra = self.backbone.num_extra_tokens
         extra, patches = output[:, :n_extra], output[:, n_extra:]
