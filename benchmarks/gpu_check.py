@@ -34,7 +34,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import List, Optional, Sequence
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
@@ -202,7 +202,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     import torch
     if not torch.cuda.is_available():
         print(f'gpu_check needs a CUDA GPU, and torch {torch.__version__} (CUDA {torch.version.cuda}) sees none. '
-              'Run it on a GPU machine (see docs/benchmarks.md, "GPU check"); --dry-run prints the commands.', file=sys.stderr)
+              'Run it on a GPU machine (see docs/benchmarks.md, "GPU check"); --dry-run prints the commands.',
+              file=sys.stderr)
         return 2
     if args.gpus > torch.cuda.device_count():
         print(f'--gpus {args.gpus}, but torch sees {torch.cuda.device_count()} GPU(s).', file=sys.stderr)

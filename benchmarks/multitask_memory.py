@@ -101,12 +101,12 @@ def prepare(args) -> dict:
 def measure(mode: str, plan: dict) -> dict:
     """Runs in a fresh process: load the tasks one way, report RSS growth."""
     import torch
-    from mmengine.logging import MMLogger
-
-    import protuning_mm  # noqa: F401
     from mmdet.apis import DetInferencer
+    from mmengine.logging import MMLogger
     from mmpretrain.apis import ImageClassificationInferencer
     from mmseg.apis import MMSegInferencer
+
+    import protuning_mm  # noqa: F401
     from protuning_mm.apis import MultiTaskInferencer
     MMLogger.get_current_instance().setLevel('WARNING')
     torch.set_num_threads(max(1, torch.get_num_threads()))

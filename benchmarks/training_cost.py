@@ -33,7 +33,7 @@ import statistics
 import subprocess
 import sys
 import time
-from typing import Dict, List, Tuple
+from typing import Dict, List
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -77,10 +77,10 @@ def model_cfg(name: str, paradigm: str = 'protuning', with_cp: bool = False, pla
 
 
 def build(name: str, paradigm: str = 'protuning', with_cp: bool = False, plain: bool = False):
-    import protuning_mm  # noqa: F401  (registers ProTuningBackbone)
     from mmengine.model import revert_sync_batchnorm
-    from mmengine.registry import MODELS as REGISTRY
-    from mmengine.registry import init_default_scope
+    from mmengine.registry import MODELS as REGISTRY, init_default_scope
+
+    import protuning_mm  # noqa: F401  (registers ProTuningBackbone)
     init_default_scope(MODELS[name][1])
     model = REGISTRY.build(model_cfg(name, paradigm, with_cp, plain))
     model.init_weights()
@@ -148,8 +148,9 @@ def worker_memory(name: str, label: str, steps: int) -> dict:
     data = batch(name, size, n)
     # Import everything building will need first: the baseline excludes code, only model memory counts.
     import mmpretrain.models  # noqa: F401
-    import protuning_mm  # noqa: F401
     from mmengine.optim import build_optim_wrapper  # noqa: F401
+
+    import protuning_mm  # noqa: F401
     if MODELS[name][1] == 'mmseg':
         import mmseg.models  # noqa: F401
     base = rss_bytes()

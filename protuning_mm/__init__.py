@@ -7,17 +7,17 @@ checkpoints mmengine writes (see ``utils/checkpoint_compat.py``). The classifica
 metrics are registered too where mmpretrain is installed; an mmdet-only or mmseg-only install
 imports without it (``utils/optional.py``).
 """
-from .utils.checkpoint_compat import allow_mmengine_checkpoints
 from .utils import checkpoint_io  # noqa: F401  (registers the 'atomic_local' file backend)
+from .utils.checkpoint_compat import allow_mmengine_checkpoints
 from .version import __version__
 
 allow_mmengine_checkpoints()
 
-from .adapters import get_adapter, register_adapter, supported_backbones  # noqa: E402
 from . import datasets, evaluation  # noqa: E402,F401  (register what the installed packages allow)
-from .engine import ParamReportHook, param_report  # noqa: E402
-from .models import ProTuningBackbone, PromptBlock  # noqa: E402
+from .adapters import get_adapter, register_adapter, supported_backbones  # noqa: E402
 from .apis import MultiTaskInferencer  # noqa: E402,F401
+from .engine import ParamReportHook, param_report  # noqa: E402
+from .models import PromptBlock, ProTuningBackbone  # noqa: E402
 
 
 def __getattr__(name: str) -> object:

@@ -21,8 +21,12 @@ from mmengine.runner.checkpoint import save_checkpoint
 
 import protuning_mm  # noqa: F401  (registers the atomic_local backend)
 from conftest import ROOT
-from protuning_mm.utils.checkpoint_io import (CheckpointError, atomic_torch_save, load_checkpoint_file,
-                                              resolve_resume_checkpoint)
+from protuning_mm.utils.checkpoint_io import (
+    CheckpointError,
+    atomic_torch_save,
+    load_checkpoint_file,
+    resolve_resume_checkpoint,
+)
 from tiny_runs import tiny_config, write_png_folders
 
 PROBE = '''import os

@@ -21,9 +21,9 @@ from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS
 
 import protuning_mm  # noqa: F401  (registers ProTuningBackbone and the datasets)
+from metafiles import paper_params
 from protuning_mm.models.prompt_block import PromptBlock
 from protuning_mm.models.tuning import parse_paradigm
-from metafiles import paper_params
 
 ROOT = Path(__file__).resolve().parents[1]
 CLS = ROOT / 'configs' / 'classification'

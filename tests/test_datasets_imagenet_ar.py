@@ -15,8 +15,12 @@ from mmpretrain.structures import DataSample
 import protuning_mm  # noqa: F401
 from datagen_cls import make_image_folders
 from protuning_mm.datasets import ImageNetA, ImageNetR
-from protuning_mm.datasets.imagenet_subsets import (IMAGENET_A_INDICES_IN_1K, IMAGENET_A_WNIDS,
-                                                    IMAGENET_R_INDICES_IN_1K, IMAGENET_R_WNIDS)
+from protuning_mm.datasets.imagenet_subsets import (
+    IMAGENET_A_INDICES_IN_1K,
+    IMAGENET_A_WNIDS,
+    IMAGENET_R_INDICES_IN_1K,
+    IMAGENET_R_WNIDS,
+)
 from protuning_mm.evaluation import SubsetAccuracy
 
 CONFIGS = Path(__file__).resolve().parents[1] / 'configs/classification/_base_/datasets'

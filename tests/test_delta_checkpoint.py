@@ -13,8 +13,17 @@ import protuning_mm  # noqa: F401
 from conftest import run_tool
 from datagen import make_cifar, make_fake_pretrained
 from protuning_mm import ProTuningBackbone
-from protuning_mm.engine import (DeltaCheckpointHook, ProTuningRunner, base_fingerprint, check_delta_checkpoint_cfg,
-                                 frozen_state_keys, is_delta, load_delta, merge_delta, save_delta)
+from protuning_mm.engine import (
+    DeltaCheckpointHook,
+    ProTuningRunner,
+    base_fingerprint,
+    check_delta_checkpoint_cfg,
+    frozen_state_keys,
+    is_delta,
+    load_delta,
+    merge_delta,
+    save_delta,
+)
 
 CONFIG = 'configs/classification/resnet50/resnet50_protuning_cifar100-lt-ir100.py'
 

@@ -3,7 +3,8 @@
 the ``train.py`` that mmdet ships.
 
 The real configs are changed only with ``--cfg-options``: data paths, 128x96 images, fewer RPN
-proposals and detections (no score threshold), no data-loader workers, a fixed seed, a few epochs of 4 iterations, and a stand-in for
+proposals and detections (no score threshold), no data-loader workers, a fixed seed, a few epochs of
+4 iterations, and a stand-in for
 ``torchvision://resnet50`` (torchvision key layout). The learning rate is mmdet's 0.02 scaled to
 batch 2 (0.0025) without warm-up, so that the loss moves within 8 iterations.
 """

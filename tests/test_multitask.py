@@ -11,11 +11,11 @@ import mmcv
 import numpy as np
 import pytest
 import torch
+from mmengine.registry import MODELS
 
 import protuning_mm  # noqa: F401
 from conftest import run_tool
 from datagen import make_fake_pretrained
-from mmengine.registry import MODELS
 from protuning_mm.apis import MultiTaskInferencer, build_task_model
 from protuning_mm.engine import merge_delta, save_delta
 

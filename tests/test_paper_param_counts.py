@@ -1,8 +1,8 @@
 """The default prompt blocks reproduce the paper's parameter counts (docs/design.md, 'Parameter targets') within 3 %."""
 import pytest
 
-from protuning_mm import ProTuningBackbone
 from paper_targets import PROMPT_PARAM_TARGETS
+from protuning_mm import ProTuningBackbone
 
 
 @pytest.mark.parametrize('name', list(PROMPT_PARAM_TARGETS))

@@ -10,9 +10,9 @@ from mmengine.optim import build_optim_wrapper
 from mmengine.registry import MODELS
 
 import protuning_mm  # noqa: F401  (registers the wrapper, the hooks and the runner)
+from conftest import ROOT
 from protuning_mm.engine import param_groups, prompt_param_keys, resolve_prompt_lr_mult, with_prompt_lr_mult
 from protuning_mm.models import PromptBlock
-from conftest import ROOT
 from tiny_runs import tiny_run
 
 

@@ -8,15 +8,16 @@ import argparse
 import os
 import os.path as osp
 
+from mmengine.config import Config, DictAction
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
+
 import protuning_mm  # noqa: F401  (registers modules; lets torch.load read mmengine checkpoints)
 from protuning_mm.engine.cpu_ddp import finish_distributed, setup_cpu_distributed
 from protuning_mm.utils.checkpoint_io import load_checkpoint_file
 from protuning_mm.utils.cli import merge_cfg_options, run_main
 from protuning_mm.utils.data_paths import check_data_paths
 from protuning_mm.utils.ops_check import check_mmcv_ops
-from mmengine.config import Config, DictAction
-from mmengine.registry import RUNNERS
-from mmengine.runner import Runner
 
 
 def parse_args() -> argparse.Namespace:

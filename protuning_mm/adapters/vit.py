@@ -15,8 +15,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import torch
 import torch.nn as nn
 
-from .base import (BackboneAdapter, Layout, Rebuild, StageSpec, map_to_tokens, register_adapter, stride_of,
-                   tokens_to_map)
+from .base import BackboneAdapter, Layout, Rebuild, StageSpec, map_to_tokens, register_adapter, stride_of, tokens_to_map
 from .prompt_defaults import TRANSFORMER_PROMPT_CFG
 
 

@@ -13,7 +13,7 @@ __all__ = [
 ]
 
 try:
-    from .cifar_c import BENCHMARK_CORRUPTIONS, EXTRA_CORRUPTIONS, CIFAR10C, CIFAR100C
+    from .cifar_c import BENCHMARK_CORRUPTIONS, CIFAR10C, CIFAR100C, EXTRA_CORRUPTIONS
     from .cifar_lt import CIFAR10LT, CIFAR100LT, long_tail_counts
     from .clothing1m import Clothing1M
     from .few_shot import FewShotDataset

@@ -23,8 +23,7 @@ from mmpretrain.datasets.custom import find_folders, get_samples
 from mmpretrain.registry import DATASETS
 
 from ._paths import require_files
-from .imagenet_subsets import (IMAGENET_A_INDICES_IN_1K, IMAGENET_A_WNIDS, IMAGENET_R_INDICES_IN_1K,
-                               IMAGENET_R_WNIDS)
+from .imagenet_subsets import IMAGENET_A_INDICES_IN_1K, IMAGENET_A_WNIDS, IMAGENET_R_INDICES_IN_1K, IMAGENET_R_WNIDS
 
 IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp')
 

@@ -23,6 +23,7 @@ from ..adapters import StageSpec, get_adapter
 from .prompt_block import PromptBlock
 from .tuning import Paradigm, parse_paradigm
 
+
 def _grad_flows(module: nn.Module, *inputs: Any) -> bool:
     """Whether autograd will store activations of ``module`` run on ``inputs``.
 
