@@ -1,17 +1,15 @@
 """tools/train.py and tools/test.py: a run whose ``--cfg-options`` change the paradigm gets its own
 default work directory (protuning_mm.utils.cli.resolve_work_dir), so that it neither mixes its
 checkpoints with the config's own run nor auto-resumes from them."""
-import importlib.util
 import sys
-from pathlib import Path
 
 import pytest
 import torch
 from mmengine.config import Config
 
+from conftest import ROOT, load_tool
 from protuning_mm.utils.cli import config_paradigm, resolve_work_dir
 
-ROOT = Path(__file__).resolve().parents[1]
 DEMO = str(ROOT / 'configs/classification/demo/mobilenetv2_protuning_mnist.py')
 
 
@@ -45,17 +43,6 @@ class _Stop(Exception):
     pass
 
 
-def _load_tool(name: str):
-    sys.path.insert(0, str(ROOT / 'tools'))  # tools/test.py may import tools/train.py
-    try:
-        spec = importlib.util.spec_from_file_location(f'_tool_{name}', ROOT / 'tools' / f'{name}.py')
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path.remove(str(ROOT / 'tools'))
-
-
 @pytest.mark.parametrize('tool', ['train', 'test'])
 @pytest.mark.parametrize('options, expected', [
     ([], 'mobilenetv2_protuning_mnist'),
@@ -63,7 +50,7 @@ def _load_tool(name: str):
     (['--cfg-options', 'model.backbone.paradigm=protuning'], 'mobilenetv2_protuning_mnist'),
 ])
 def test_tools_use_it(tool, options, expected, tmp_path, monkeypatch):
-    module = _load_tool(tool)
+    module = load_tool(tool)
     seen = []
 
     def stop(cfg, splits):  # the first check after the work dir is set: stop before any data is read
