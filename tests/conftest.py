@@ -1,6 +1,8 @@
+import importlib.util
 import os
 import subprocess
 import sys
+from types import ModuleType
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,18 @@ def run_tool(*args: str, cwd: Path = ROOT, timeout: int = 900) -> subprocess.Com
         raise AssertionError(f'{" ".join(args)} failed ({proc.returncode}):\n'
                              f'{proc.stdout[-4000:]}\n{proc.stderr[-8000:]}')
     return proc
+
+
+def load_tool(name: str) -> ModuleType:
+    """Import ``tools/<name>.py`` as a module (to call its ``main`` with patched parts)."""
+    sys.path.insert(0, str(ROOT / 'tools'))  # tools/test.py may import tools/train.py
+    try:
+        spec = importlib.util.spec_from_file_location(f'_tool_{name}', ROOT / 'tools' / f'{name}.py')
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.path.remove(str(ROOT / 'tools'))
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import copy
 import functools
 import re
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Dict, Optional, Set
 
 import mmengine.config.config as mmengine_config
 import mmengine.config.utils as mmengine_config_utils
@@ -79,6 +79,31 @@ def build(rel: str, num_classes: Optional[int] = None) -> nn.Module:
         return MODELS.build(model_cfg)
 
 
+def _bases(path: Path) -> Set[Path]:
+    """Every local base file a config inherits, directly or through other configs and bases.
+
+    Leaves name one setup base (model + schedule + runtime) and one dataset base, or inherit another
+    leaf (a paradigm or ablation override), so the model/dataset/schedule bases are found by
+    following ``_base_`` rather than in the leaf's own text. ``pkg::`` bases are skipped.
+    """
+    found: Set[Path] = set()
+    todo = [path]
+    while todo:
+        current = todo.pop()
+        for name in re.findall(r"'([^':]+\.py)'", _base_text(current)):
+            base = (current.parent / name).resolve()
+            if base not in found:
+                found.add(base)
+                todo.append(base)
+    return found
+
+
+def _base_text(path: Path) -> str:
+    """The text of a config's ``_base_ = ...`` statement (empty when it has none)."""
+    match = re.search(r"^_base_ = (\[.*?\]|'[^']*')", path.read_text(), re.M | re.S)
+    return match.group(1) if match else ''
+
+
 def counts(model: nn.Module) -> Dict[str, int]:
     wrapper = model.backbone
     return dict(
@@ -130,12 +155,16 @@ def test_every_config_loads_and_matches_its_name():
         if cfg.model.head.num_classes != cfg.data_preprocessor.num_classes:
             problems.append(f'{rel}: head has {cfg.model.head.num_classes} classes, data '
                             f'{cfg.data_preprocessor.num_classes}')
-        text = path.read_text()
         if path.parent.name != 'demo':
-            if f"datasets/{match['dataset']}_224.py'" not in text:
-                problems.append(f'{rel}: does not use the {match["dataset"]} dataset base')
-            if f"models/{match['backbone']}_protuning.py'" not in text:
-                problems.append(f'{rel}: does not use the {match["backbone"]} model base')
+            bases = _bases(path)
+            schedule = 'adamw-cos_100e' if match['backbone'].startswith(('deit', 'swin')) else 'sgd-cos_100e'
+            for want in (f"datasets/{match['dataset']}_224.py", f"models/{match['backbone']}_protuning.py",
+                         f'schedules/{schedule}.py'):
+                want = (CLS / '_base_' / want).resolve()
+                # The named base itself, not one built on it (cifar100-lt-ir100 inherits cifar100).
+                derived = [b.name for b in bases if b.parent == want.parent and want in _bases(b)]
+                if want not in bases or derived:
+                    problems.append(f'{rel}: does not inherit {want.name} (or a derived {derived})')
         if match['fewshot'] and cfg.train_dataloader.dataset.type != 'FewShotDataset':
             problems.append(f'{rel}: few-shot config without FewShotDataset')
         if cfg.model.get('init_cfg'):  # would re-initialise the backbone the wrapper already loaded

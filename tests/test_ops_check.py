@@ -6,7 +6,6 @@ There is no GPU here, so a GPU is faked the way a CPU-only mmcv fails on one: th
 (``mmcv/ops/csrc/common/pytorch_device_registry.hpp``: "<op>: implementation for device <device>
 not found."). The same registry error is also produced for real, on the 'meta' device.
 """
-import importlib.util
 import sys
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from conftest import ROOT
+from conftest import ROOT, load_tool
 from protuning_mm.utils import ops_check
 from protuning_mm.utils.ops_check import MmcvOpsError, check_mmcv_ops, config_mmcv_ops, ops_problem
 
@@ -94,17 +93,6 @@ def test_wrong_architecture_is_told_apart(fake_h200, monkeypatch):
         check_mmcv_ops(Config.fromfile(HTC), device='cuda:0')
 
 
-def _load_tool(name: str):
-    sys.path.insert(0, str(ROOT / 'tools'))  # tools/test.py imports tools/train.py
-    try:
-        spec = importlib.util.spec_from_file_location(f'_tool_{name}', ROOT / 'tools' / f'{name}.py')
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path.remove(str(ROOT / 'tools'))
-
-
 def _coco_layout(root: Path) -> Path:
     """The paths HTC's config checks (empty files: the run must stop before reading them)."""
     for sub in ('train2017', 'val2017', 'stuffthingmaps/train2017'):
@@ -119,7 +107,7 @@ def _coco_layout(root: Path) -> Path:
 def test_tools_stop_before_building_the_runner(tool, fake_h200, tmp_path, monkeypatch):
     data = _coco_layout(tmp_path / 'coco')
     built = []
-    module = _load_tool(tool)
+    module = load_tool(tool)
     monkeypatch.setattr(module.Runner, 'from_cfg', classmethod(lambda cls, cfg: built.append(cfg)))
     ann = data / 'annotations' / 'instances_val2017.json'
     options = [f'{split}_dataloader.dataset.data_root={data}' for split in ('train', 'val', 'test')]

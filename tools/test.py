@@ -6,7 +6,6 @@ Usage:
 """
 import argparse
 import os
-import os.path as osp
 
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
@@ -15,7 +14,7 @@ from mmengine.runner import Runner
 import protuning_mm  # noqa: F401  (registers modules; lets torch.load read mmengine checkpoints)
 from protuning_mm.engine.cpu_ddp import finish_distributed, setup_cpu_distributed
 from protuning_mm.utils.checkpoint_io import load_checkpoint_file
-from protuning_mm.utils.cli import merge_cfg_options, run_main
+from protuning_mm.utils.cli import config_paradigm, merge_cfg_options, resolve_work_dir, run_main
 from protuning_mm.utils.data_paths import check_data_paths
 from protuning_mm.utils.ops_check import check_mmcv_ops
 
@@ -43,11 +42,10 @@ def main() -> None:
         load_checkpoint_file(args.checkpoint)  # empty/truncated/not a checkpoint: a clear error now
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
+    file_paradigm = config_paradigm(cfg)
     merge_cfg_options(cfg, args.cfg_options)  # imports a custom_imports given there too
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    # CLI > config > ./work_dirs/<config name>[_paradigm-<X> when --cfg-options changed the paradigm]
+    cfg.work_dir = resolve_work_dir(cfg, args.config, args.work_dir, file_paradigm)
     cfg.load_from = args.checkpoint
     check_data_paths(cfg, splits=('test', ))
     check_mmcv_ops(cfg)  # on a GPU: stop now, not at iteration 1, if mmcv's ops cannot run there

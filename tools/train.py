@@ -6,7 +6,6 @@ Usage:
 """
 import argparse
 import os
-import os.path as osp
 
 from mmengine.config import Config, DictAction
 from mmengine.device import is_cuda_available, is_mlu_available, is_musa_available, is_npu_available
@@ -17,7 +16,7 @@ import protuning_mm  # noqa: F401  (registers modules; lets torch.load read mmen
 from protuning_mm.engine.cpu_ddp import finish_distributed, setup_cpu_distributed
 from protuning_mm.engine.delta_checkpoint import check_delta_checkpoint_cfg
 from protuning_mm.utils.checkpoint_io import load_checkpoint_file, resolve_resume_checkpoint, use_atomic_checkpoints
-from protuning_mm.utils.cli import merge_cfg_options, run_main
+from protuning_mm.utils.cli import config_paradigm, merge_cfg_options, resolve_work_dir, run_main
 from protuning_mm.utils.data_paths import check_data_paths
 from protuning_mm.utils.ops_check import check_mmcv_ops
 
@@ -47,12 +46,10 @@ def main() -> None:
     args = parse_args()
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
+    file_paradigm = config_paradigm(cfg)
     merge_cfg_options(cfg, args.cfg_options)  # imports a custom_imports given there too
-    # work_dir priority: CLI > config > ./work_dirs/<config name>
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    # CLI > config > ./work_dirs/<config name>[_paradigm-<X> when --cfg-options changed the paradigm]
+    cfg.work_dir = resolve_work_dir(cfg, args.config, args.work_dir, file_paradigm)
     if args.amp:
         if not (is_cuda_available() or is_npu_available() or is_mlu_available() or is_musa_available()):
             raise RuntimeError("--amp needs a GPU (CUDA/NPU/MLU/MUSA): mmengine's AmpOptimWrapper does not "

@@ -1,4 +1,5 @@
 """Helpers the command-line tools share."""
+import os.path as osp
 import sys
 from typing import Callable, Optional
 
@@ -37,6 +38,47 @@ def merge_cfg_options(cfg: Config, options: Optional[dict]) -> Config:
                              '--cfg-options "custom_imports.imports=[protuning_mm,my_plugin]".')
         import_modules_from_strings(after['imports'], after.get('allow_failed_imports', False))
     return cfg
+
+
+def config_paradigm(cfg: Config) -> Optional[str]:
+    """The paradigm of a config's ``ProTuningBackbone`` (``model.backbone.paradigm``), if it has one.
+
+    Args:
+        cfg (Config): A loaded config.
+
+    Returns:
+        str, optional: The paradigm, or None for a config without one (a plain upstream model).
+    """
+    backbone = (cfg.get('model') or {}).get('backbone')
+    return backbone.get('paradigm') if isinstance(backbone, dict) else None
+
+
+def resolve_work_dir(cfg: Config, config_path: str, cli_work_dir: Optional[str],
+                     file_paradigm: Optional[str]) -> str:
+    """The work directory a tool runs in: ``--work-dir`` > the config's ``work_dir`` > a default.
+
+    The default is ``./work_dirs/<config name>``, plus ``_paradigm-<X>`` when ``--cfg-options``
+    changed ``model.backbone.paradigm`` from the file's, so that e.g. the head-retraining run of a
+    Pro-tuning config neither shares nor auto-resumes (``--resume``) the Pro-tuning run's checkpoints.
+
+    Args:
+        cfg (Config): The config, with ``--cfg-options`` merged.
+        config_path (str): The config file given on the command line.
+        cli_work_dir (str, optional): ``--work-dir``, or None.
+        file_paradigm (str, optional): ``config_paradigm`` of the config before ``--cfg-options``.
+
+    Returns:
+        str: The work directory.
+    """
+    if cli_work_dir is not None:
+        return cli_work_dir
+    if cfg.get('work_dir', None) is not None:
+        return cfg.work_dir
+    name = osp.splitext(osp.basename(config_path))[0]
+    paradigm = config_paradigm(cfg)
+    if paradigm != file_paradigm:
+        name += f'_paradigm-{paradigm}'
+    return osp.join('./work_dirs', name)
 
 
 def run_main(main: Callable[[], None]) -> None:

@@ -7,6 +7,7 @@ _base_ = [
     'mmpretrain::_base_/default_runtime.py',
     '../../_base_/protuning_runtime.py',
 ]
+model = dict(head=dict(num_classes={{_base_.data_preprocessor.num_classes}}))
 default_hooks = dict(
     logger=dict(interval=20),
     checkpoint=dict(interval=-1, save_last=True, max_keep_ckpts=1))

@@ -2,20 +2,5 @@
 # k = 16 here; the paper uses 1, 2, 4, 8, 16 (and FewShotDataset seeds):
 #   --cfg-options train_dataloader.dataset.shots=4 train_dataloader.dataset.seed=1
 # The wrapped dataset is the base one: its data_root is train_dataloader.dataset.dataset.data_root.
-_base_ = [
-    '../_base_/models/resnet50_protuning.py',
-    '../_base_/datasets/caltech101_224.py',
-    '../_base_/schedules/sgd-cos_100e.py',
-    'mmpretrain::_base_/default_runtime.py',
-    '../../_base_/protuning_runtime.py',
-]
-model = dict(
-    backbone=dict(paradigm='head'),
-    head=dict(num_classes={{_base_.data_preprocessor.num_classes}}))
-train_dataloader = dict(
-    dataset=dict(
-        _delete_=True,
-        type='FewShotDataset',
-        shots=16,
-        seed=0,
-        dataset={{_base_.train_dataloader.dataset}}))
+_base_ = './resnet50_protuning_caltech101-fewshot.py'
+model = dict(backbone=dict(paradigm='head'))

@@ -2,16 +2,8 @@
 # k = 16 here; the paper uses 1, 2, 4, 8, 16 (and FewShotDataset seeds):
 #   --cfg-options train_dataloader.dataset.shots=4 train_dataloader.dataset.seed=1
 # The wrapped dataset is the base one: its data_root is train_dataloader.dataset.dataset.data_root.
-_base_ = [
-    '../_base_/models/resnet50_protuning.py',
-    '../_base_/datasets/cifar10_224.py',
-    '../_base_/schedules/sgd-cos_100e.py',
-    'mmpretrain::_base_/default_runtime.py',
-    '../../_base_/protuning_runtime.py',
-]
-model = dict(
-    backbone=dict(paradigm='protuning'),
-    head=dict(num_classes={{_base_.data_preprocessor.num_classes}}))
+_base_ = ['../_base_/setups/resnet50.py', '../_base_/datasets/cifar10_224.py']
+model = dict(head=dict(num_classes={{_base_.data_preprocessor.num_classes}}))
 train_dataloader = dict(
     dataset=dict(
         _delete_=True,

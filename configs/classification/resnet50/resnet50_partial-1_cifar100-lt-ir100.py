@@ -1,12 +1,4 @@
 # Paper Table 1: ResNet-50, Partial-1 on long-tailed CIFAR-100 (IR 100): 57.9 top-1
 # (paper, same column: training from scratch 42.6, head retraining 56.1, Partial-2 56.8, fine-tuning 60.5, Pro-tuning 61.2).
-_base_ = [
-    '../_base_/models/resnet50_protuning.py',
-    '../_base_/datasets/cifar100-lt-ir100_224.py',
-    '../_base_/schedules/sgd-cos_100e.py',
-    'mmpretrain::_base_/default_runtime.py',
-    '../../_base_/protuning_runtime.py',
-]
-model = dict(
-    backbone=dict(paradigm='partial-1'),
-    head=dict(num_classes={{_base_.data_preprocessor.num_classes}}))
+_base_ = './resnet50_protuning_cifar100-lt-ir100.py'
+model = dict(backbone=dict(paradigm='partial-1'))

@@ -1,12 +1,4 @@
 # Paper Table 1: ResNet-50, Pro-tuning on long-tailed CIFAR-100 (IR 100): 61.2 top-1
 # (paper, same column: training from scratch 42.6, head retraining 56.1, Partial-1 57.9, Partial-2 56.8, fine-tuning 60.5).
-_base_ = [
-    '../_base_/models/resnet50_protuning.py',
-    '../_base_/datasets/cifar100-lt-ir100_224.py',
-    '../_base_/schedules/sgd-cos_100e.py',
-    'mmpretrain::_base_/default_runtime.py',
-    '../../_base_/protuning_runtime.py',
-]
-model = dict(
-    backbone=dict(paradigm='protuning'),
-    head=dict(num_classes={{_base_.data_preprocessor.num_classes}}))
+_base_ = ['../_base_/setups/resnet50.py', '../_base_/datasets/cifar100-lt-ir100_224.py']
+model = dict(head=dict(num_classes={{_base_.data_preprocessor.num_classes}}))

@@ -14,10 +14,11 @@ model = dict(
 
 # Clear errors for label maps of the wrong size or with ids outside the 150 classes (see
 # protuning_mm/datasets/seg_checks.py), right after LoadAnnotations; the rest is mmseg's pipeline.
-train_pipeline = list(_base_.train_pipeline)
-train_pipeline.insert(2, dict(type='CheckSegLabels', num_classes=150))
-test_pipeline = list(_base_.test_pipeline)
-test_pipeline.insert(3, dict(type='CheckSegLabels', num_classes=150))
+# Imported below _base_ so that mmengine still reads this file as a text config.
+from protuning_mm.datasets.seg_pipelines import with_seg_label_check  # noqa: E402
+
+train_pipeline = with_seg_label_check(_base_.train_pipeline, num_classes=150)
+test_pipeline = with_seg_label_check(_base_.test_pipeline, num_classes=150)
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader

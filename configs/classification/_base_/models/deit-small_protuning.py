@@ -17,9 +17,9 @@ model = dict(
                 'deit-small_pt-4xb256_in1k_20220218-9425b9bb.pth',
                 prefix='backbone'))),
     neck=None,
+    # No num_classes: the leaf sets it from its dataset base's data_preprocessor.num_classes.
     head=dict(
         type='VisionTransformerClsHead',
-        num_classes=100,
         in_channels=384,
         loss=dict(type='LabelSmoothLoss', label_smooth_val=0.1, mode='original')),
     # No model-level init_cfg: upstream's TruncNormal on every Linear would run after the wrapper

@@ -16,4 +16,5 @@ model = dict(
                 type='Pretrained',
                 checkpoint='work_dirs/demo/mobilenet_v2_torchvision-in1k_mmpretrain.pth',
                 prefix='backbone'))),
-    head=dict(num_classes=10, topk=(1, )))
+    # No num_classes: the leaf sets it from its dataset base's data_preprocessor.num_classes.
+    head=dict(topk=(1, )))

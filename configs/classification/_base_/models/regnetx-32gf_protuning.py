@@ -21,4 +21,5 @@ model = dict(
             arch=dict(w0=320, wa=69.86, wm=2.0, group_w=168, depth=23, bot_mul=1.0),
             out_indices=(3, ),
             init_cfg=dict(type='Pretrained', checkpoint='checkpoints/regnetx-32gf_pycls-in1k.pth'))),
-    head=dict(in_channels=2520, num_classes=100))
+    # No num_classes: the leaf sets it from its dataset base's data_preprocessor.num_classes.
+    head=dict(in_channels=2520))

@@ -15,5 +15,7 @@ model = dict(
                 type='Pretrained',
                 checkpoint='https://download.openmmlab.com/mmclassification/v0/resnet/'
                 'resnet50_8xb32_in1k_20210831-ea4938fc.pth',
-                prefix='backbone'))),
-    head=dict(num_classes=100))
+                prefix='backbone'))))
+# mmpretrain's head, without num_classes: the leaf sets it from its dataset base's
+# data_preprocessor.num_classes.
+

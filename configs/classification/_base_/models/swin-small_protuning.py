@@ -18,7 +18,8 @@ model = dict(
                 checkpoint='https://download.openmmlab.com/mmclassification/v0/swin-transformer/'
                 'swin_small_224_b16x64_300e_imagenet_20210615_110219-7f9d988b.pth',
                 prefix='backbone'))),
-    head=dict(num_classes=100),
+    # mmpretrain's head; no num_classes here: the leaf sets it from its dataset base's
+    # data_preprocessor.num_classes.
     # No model-level init_cfg: upstream's TruncNormal on every Linear would run after the wrapper
     # loaded the pre-trained backbone and overwrite it. No Mixup/CutMix (an ImageNet training
     # recipe): transfer runs train on the plain labels.

@@ -1,0 +1,3 @@
+# swin-small: model, schedule and runtime; a leaf adds its dataset base and num_classes. AdamW for the
+# transformers (our schedule: the paper does not publish its own; docs/classification.md).
+_base_ = ['../models/swin-small_protuning.py', '../schedules/adamw-cos_100e.py', './_runtime.py']
