@@ -10,6 +10,7 @@ config states one number, ``prompt_lr_mult`` (``configs/_base_/protuning_runtime
 type instead of parameter-name patterns.
 """
 import copy
+import logging
 from typing import Dict, Optional, Union
 
 import torch.nn as nn
@@ -94,7 +95,7 @@ def with_prompt_lr_mult(optim_wrapper: dict, model: nn.Module,
     if not isinstance(optimizer, dict) or 'type' not in optimizer:
         print_log('prompt_lr_mult: the optim_wrapper has no single `optimizer` (e.g. an OptimWrapperDict); '
                   'set paramwise_cfg.custom_keys for the prompt parameters yourself.', logger='current',
-                  level=30)
+                  level=logging.WARNING)
         return optim_wrapper
     mult = resolve_prompt_lr_mult(prompt_lr_mult, str(optimizer['type']))
     keys = prompt_param_keys(model)
