@@ -1,7 +1,9 @@
 """Distributed training for real: ``bash tools/dist_train.sh CONFIG 2`` (torchrun, --launcher pytorch)
 on CPU with the gloo backend, on the real ResNet-50 CIFAR-100-LT Pro-tuning config pointed at a tiny
 generated CIFAR-100; then ``tools/dist_test.sh`` on its checkpoint. The UperNet config (SyncBN in its
-heads, which torch runs only on GPUs) trains on 2 CPU processes too: SyncBN is reverted to BN first.
+heads, which torch runs only on GPUs) trains on 2 CPU processes too: SyncBN is reverted to BN first. So
+does the Cascade Mask R-CNN config, so that each task family (classification, detection, segmentation)
+has a 2-process run.
 
 The backbone is frozen before DDP wraps the model, so DDP runs with ``find_unused_parameters=False``:
 a trainable parameter without a gradient would make DDP fail on the next iteration. Each rank dumps
@@ -28,6 +30,8 @@ import protuning_mm  # noqa: F401  (allow-lists the globals in mmengine checkpoi
 from conftest import ROOT
 from datagen import make_cifar, make_fake_pretrained
 from datagen_ade import make_ade20k
+from datagen_coco import make_coco, make_fake_torchvision_resnet50
+from test_e2e_detection import CASCADE as DET_CONFIG, options as det_options
 from test_e2e_segmentation import UPERNET as SEG_CONFIG, tiny_options
 
 CONFIG = 'configs/classification/resnet50/resnet50_protuning_cifar100-lt-ir100.py'
@@ -128,6 +132,19 @@ def ddp_seg_run(tmp_path_factory):
     return dict(work_dir=work_dir, log=log, ranks=ranks, pretrained=pretrained)
 
 
+@pytest.fixture(scope='module')
+def ddp_det_run(tmp_path_factory):
+    """The Cascade Mask R-CNN config on 2 CPU processes on 8 generated 128x96 COCO images, 1 epoch
+    (2 iterations of 2 images per process), no validation."""
+    tmp = tmp_path_factory.mktemp('dist_det')
+    data = make_coco(tmp / 'coco')
+    pretrained = make_fake_torchvision_resnet50(tmp / 'resnet50_fake_torchvision.pth', data / 'train2017')
+    options = [*det_options(data, tmp / 'resnet50_fake_torchvision.pth'), 'train_cfg.max_epochs=1',
+               'train_cfg.val_interval=100']
+    work_dir, log, ranks = dist_train(tmp, DET_CONFIG, options, keep_hooks=True)
+    return dict(work_dir=work_dir, log=log, ranks=ranks, pretrained=pretrained)
+
+
 def check_ranks(ranks: list, prefixes: Tuple[str, ...]) -> None:
     """DDP on CPU without find_unused_parameters; trained parameters identical on both ranks."""
     for rank, dump in enumerate(ranks):
@@ -168,6 +185,15 @@ def test_upernet_with_syncbn_heads_on_cpu_processes(ddp_seg_run):
         for dump in ddp_seg_run['ranks']:
             assert torch.equal(dump['state']['backbone.backbone.' + key], value), f'frozen {key} changed'
     assert sorted(p.name for p in ddp_seg_run['work_dir'].glob('*.pth')) == ['iter_2.pth']
+
+
+def test_cascade_mask_rcnn_on_cpu_processes(ddp_det_run):
+    check_ranks(ddp_det_run['ranks'], ('backbone.prompts.', 'neck.', 'rpn_head.', 'roi_head.'))
+    frozen = {k: v for k, v in ddp_det_run['pretrained'].items() if not k.startswith('fc.')}  # torchvision's classifier
+    for key, value in frozen.items():  # torchvision names -> 'backbone.backbone.<name>'
+        for dump in ddp_det_run['ranks']:
+            assert torch.equal(dump['state']['backbone.backbone.' + key], value), f'frozen {key} changed'
+    assert sorted(p.name for p in ddp_det_run['work_dir'].glob('*.pth')) == ['epoch_1.pth']
 
 
 def test_one_checkpoint_written_by_rank0(ddp_run):
