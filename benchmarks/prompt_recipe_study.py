@@ -108,7 +108,7 @@ def run_cell(args: argparse.Namespace, dataset: str, optimizer: str, paradigm: s
     result = json.loads(done.read_text())['results'][paradigm]
     return dict(dataset=dataset, optimizer=optimizer, paradigm=paradigm, variant=variant,
                 accuracy=result['accuracy'], trainable_params=result['trainable_params'],
-                log_dir=result['log_dir'])
+                log_dir=os.path.relpath(result['log_dir'], ROOT))  # relative: the JSON is committed to docs/
 
 
 def gap_closed(pro: float, head: float, full: float) -> float:
