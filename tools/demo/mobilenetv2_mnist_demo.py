@@ -25,7 +25,6 @@ import gzip
 import importlib.resources
 import json
 import os
-import re
 import subprocess
 import sys
 import time
@@ -33,6 +32,8 @@ from pathlib import Path
 from typing import Dict, List, Tuple
 
 import numpy as np
+
+from protuning_mm.engine.param_report import parse_param_report
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = 'configs/classification/demo/mobilenetv2_{}_mnist.py'
@@ -166,10 +167,10 @@ def run_paradigm(paradigm: str, work_dir: Path, options: List[str], config: str 
     accuracy = [s['accuracy/top1'] for s in scalars if 'accuracy/top1' in s]
     losses = [s['loss'] for s in scalars if 'loss' in s]
     log = (log_dir / f'{log_dir.name}.log').read_text()
-    trainable = re.search(r'\| \*\*all\*\* \| \*\*([\d,]+) ', log)
-    if not accuracy or not trainable:
+    report = parse_param_report(log)  # (trainable, total) from ParamReportHook's table
+    if not accuracy or report is None:
         raise RuntimeError(f'No validation accuracy or parameter report in {log_dir}; see its log.')
-    return dict(accuracy=accuracy[-1], trainable_params=int(trainable.group(1).replace(',', '')),
+    return dict(accuracy=accuracy[-1], trainable_params=report[0],
                 wall_s=wall, first_loss=losses[0], last_loss=losses[-1], log_dir=str(log_dir))
 
 
