@@ -19,7 +19,7 @@ from mmengine.model import is_model_wrapper
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from ..models import PromptBlock, ProTuningBackbone
+from ..models import PromptBlock
 from .delta_checkpoint import check_delta_checkpoint_cfg
 
 PromptLrMult = Union[float, Dict[str, float]]
@@ -59,18 +59,11 @@ def prompt_param_keys(model: nn.Module) -> Dict[str, bool]:
     """
     if is_model_wrapper(model):
         model = model.module
-    keys: Dict[str, bool] = {}
-    for path, wrapper in model.named_modules():
-        if not isinstance(wrapper, ProTuningBackbone):
-            continue
-        for block_path, block in wrapper.prompts.named_modules():
-            if not isinstance(block, PromptBlock):
-                continue
-            prefix = '.'.join(p for p in (path, 'prompts', block_path) if p)
-            for name, param in block.named_parameters():
-                if param.requires_grad:
-                    keys[f'{prefix}.{name}'] = param is block.beta
-    return keys
+    blocks = [m for m in model.modules() if isinstance(m, PromptBlock)]
+    betas = {id(b.beta) for b in blocks}
+    owned = {id(p) for b in blocks for p in b.parameters()}
+    # named_parameters gives the names the optimizer constructor matches, prefixes included.
+    return {name: id(p) in betas for name, p in model.named_parameters() if id(p) in owned and p.requires_grad}
 
 
 def with_prompt_lr_mult(optim_wrapper: dict, model: nn.Module,
