@@ -60,3 +60,47 @@ def test_every_part_trains_after_a_few_steps():
 def test_bad_options(kwargs, match):
     with pytest.raises(ValueError, match=match):
         PromptBlock(16, **kwargs)
+
+
+@pytest.mark.parametrize('se_position', ['output', 'hidden', 'none'])
+@pytest.mark.parametrize('learnable_beta', [True, False])
+def test_fused_blend_matches_the_written_out_formula(se_position, learnable_beta):
+    """forward() fuses gate, beta and the add; it must compute x + beta * f(x) with and without autograd."""
+    torch.manual_seed(0)
+    block = PromptBlock(32, se_position=se_position, beta_init=0.7, learnable_beta=learnable_beta)
+    torch.nn.init.normal_(block.conv2.weight, std=0.1)
+    x = torch.randn(2, 32, 6, 5)
+    with torch.no_grad():
+        expected = x + block.beta * block.prompt(x)
+        inference = block(x)
+    torch.testing.assert_close(inference, expected)
+    training = block(x)
+    torch.testing.assert_close(training, expected)
+    assert training.requires_grad
+
+
+def test_blend_gradients_match_the_written_out_formula():
+    torch.manual_seed(0)
+    fused = PromptBlock(16, beta_init=0.5)
+    torch.nn.init.normal_(fused.conv2.weight, std=0.1)
+    x = torch.randn(3, 16, 5, 5, requires_grad=True)
+    fused(x).square().sum().backward()
+    fused_grads = {n: p.grad.clone() for n, p in fused.named_parameters()}
+    fused_x = x.grad.clone()
+    fused.zero_grad()
+    x.grad = None
+    (x + fused.beta * fused.prompt(x)).square().sum().backward()
+    for n, p in fused.named_parameters():
+        torch.testing.assert_close(fused_grads[n], p.grad, msg=n)
+    torch.testing.assert_close(fused_x, x.grad)
+
+
+def test_channels_last_stays_channels_last_and_input_is_untouched():
+    block = PromptBlock(32).to(memory_format=torch.channels_last)
+    torch.nn.init.normal_(block.conv2.weight, std=0.1)
+    x = torch.randn(2, 32, 8, 8).contiguous(memory_format=torch.channels_last)
+    before = x.clone()
+    with torch.no_grad():
+        out = block(x)
+    assert out.is_contiguous(memory_format=torch.channels_last)
+    assert torch.equal(x, before) and not torch.equal(out, x)
