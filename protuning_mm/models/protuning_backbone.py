@@ -130,7 +130,7 @@ class ProTuningBackbone(BaseModule):
         self._freeze()
         self._ctx: Dict[str, Any] = {}
         self._shared = SharedBackbone.of(self.backbone)
-        self._with_cp = with_cp
+        self._with_cp = bool(with_cp)
         self._attach_hooks()
         self.activate()
 
