@@ -231,3 +231,33 @@ def test_full_checkpoints_serve_like_deltas_on_one_backbone(setup, full_server):
     unique = {p.data_ptr(): p.numel() for m in models for p in m.parameters()}
     per_model = sum(p.numel() for m in models for p in m.parameters())
     assert sum(unique.values()) == per_model - (len(models) - 1) * sum(p.numel() for p in full_server.base.parameters())
+
+
+def test_dataset_meta_comes_from_the_checkpoints(setup):
+    server = setup['server']
+    assert server.inferencer('cls').classes == META['cls']['classes']
+    det = server.inferencer('det')
+    assert det.model.dataset_meta['classes'] == META['det']['classes']
+    assert det.visualizer.dataset_meta is det.model.dataset_meta
+    assert det.model.dataset_meta['palette'] != 'random'  # the config's dataset palette wins, as in mmdet
+    seg = server.inferencer('seg').model.dataset_meta
+    assert seg == {'classes': META['seg']['classes'], 'palette': META['seg']['palette']}
+
+
+def test_url_checkpoints_load_through_mmengine(setup, monkeypatch):
+    from mmengine.runner import CheckpointLoader
+    load, urls = CheckpointLoader.load_checkpoint, []
+
+    def fake_download(filename, map_location=None, logger='current'):
+        if not filename.startswith('https://'):  # the base, through its init_cfg
+            return load(filename, map_location, logger)
+        urls.append(filename)
+        return torch.load(setup['deltas']['cls'], map_location='cpu')
+
+    monkeypatch.setattr(CheckpointLoader, 'load_checkpoint', fake_download)
+    server = MultiTaskInferencer(device='cpu')
+    server.add_task('cls', str(setup['configs']['cls']), 'https://example.com/cls_delta.pth')
+    assert urls == ['https://example.com/cls_delta.pth']
+    expected = outputs('cls', setup['server']('cls', setup['images'], return_datasamples=True))
+    got = outputs('cls', server('cls', setup['images'], return_datasamples=True))
+    assert all(torch.equal(a, b) for a, b in zip(got, expected))

@@ -1,12 +1,15 @@
 """One frozen backbone, many tasks: serve N Pro-tuning tasks from a single base in memory.
 
 Pro-tuning (https://arxiv.org/abs/2207.14381, section 3.2) motivates a service where one frozen
-model serves many downstream tasks with a few parameters each. :class:`MultiTaskInferencer`
-loads each task's delta (or full checkpoint, of which it keeps only the trained tensors) into
-that task's own OpenMMLab inferencer (``ImageClassificationInferencer``, ``DetInferencer``,
-``MMSegInferencer``: their pre/post-processing and visualisation are reused as they are), and
-makes every task's ProTuningBackbone run on *one* shared inner backbone.
-Switching tasks is :meth:`ProTuningBackbone.activate`: a pointer assignment, no weights copied.
+model serves many downstream tasks with a few parameters each. For each task,
+:class:`MultiTaskInferencer` lets the codebase's own inferencer (``ImageClassificationInferencer``,
+``DetInferencer``, ``MMSegInferencer``: their pre/post-processing and visualisation are reused as
+they are) build the model from the config without weights, checks the task's delta (or full
+checkpoint, of which it keeps only the trained tensors) against it and the base, points its
+ProTuningBackbone at *one* shared inner backbone and loads the delta; the checkpoint's class names
+go to the inferencer as its own weight loading would put them.
+Switching tasks is :meth:`ProTuningBackbone.activate`: a pointer assignment on the shared
+:class:`~protuning_mm.models.SharedBackbone`, no weights copied.
 
 Constraint: a shared instance has one configuration, so every task's inner backbone config must
 be identical apart from how weights are loaded (``init_cfg``/``pretrained``) and the training-only
@@ -18,16 +21,17 @@ import copy
 import threading
 import warnings
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any, Callable, Dict, Optional, Union
+from typing import Any, Dict, Optional, Union
 
 import torch.nn as nn
 from mmengine.config import Config
 from mmengine.device import get_device
 from mmengine.registry import DefaultScope
+from mmengine.runner import CheckpointLoader
 
 from ..engine.delta_checkpoint import base_fingerprint, check_delta, complete_delta, full_to_delta, is_delta
-from ..models.protuning_backbone import ProTuningBackbone, _without_pretrained
+from ..models import ProTuningBackbone, parse_paradigm
+from ..models.protuning_backbone import _without_pretrained
 from ..utils.checkpoint_io import load_checkpoint_file
 from .build import task_kind
 
@@ -35,26 +39,58 @@ from .build import task_kind
 _LOAD_ONLY_KEYS = ('init_cfg', 'pretrained', 'frozen_stages', 'norm_eval')
 
 
-@lru_cache(maxsize=None)
-def _delta_inferencer_class(inferencer_cls: type) -> type:
-    """``inferencer_cls`` whose weight loading first hands the checkpoint to a callback.
+def _load_checkpoint(checkpoint: str) -> dict:
+    """The loaded checkpoint, with ``state_dict`` and ``meta`` (a bare state dict is wrapped)."""
+    if not isinstance(checkpoint, str):
+        raise TypeError(f'checkpoint must be a path, got {type(checkpoint).__name__}.')
+    if '://' in checkpoint:  # a URL (http://, s3://, ...): mmengine's loader, as its inferencers use
+        loaded = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
+    else:  # missing, empty, truncated, not a checkpoint: a CheckpointError naming the file
+        loaded = load_checkpoint_file(checkpoint)
+    if 'state_dict' not in loaded:  # a bare state dict, which mmengine's loaders accept too
+        loaded = dict(state_dict=loaded)
+    loaded.setdefault('meta', {})
+    return loaded
 
-    mmengine inferencers build the model and load ``weights`` inside ``__init__``; the callback
-    (given as ``prepare_checkpoint=``) shares the backbone and completes the delta in between,
-    and the inferencer's own ``_load_weights_to_model`` then does the rest (dataset meta, ...).
+
+def _new_inferencer(kind: str, cfg: Config, device: str, kwargs: dict) -> Any:
+    """The codebase's own inferencer for ``cfg``, its model built from the config without weights."""
+    with warnings.catch_warnings():  # "no checkpoint loaded": the delta is loaded next
+        warnings.simplefilter('ignore')
+        if kind == 'classification':
+            from mmpretrain.apis import ImageClassificationInferencer
+            return ImageClassificationInferencer(cfg, pretrained=False, device=device, **kwargs)
+        if kind == 'detection':
+            from mmdet.apis import DetInferencer
+            return DetInferencer(cfg, weights=None, device=device, **{'show_progress': False, **kwargs})
+        from mmseg.apis import MMSegInferencer
+        return MMSegInferencer(cfg, weights=None, device=device, **kwargs)
+
+
+def _set_dataset_meta(kind: str, inferencer: Any, meta: Optional[dict], kwargs: dict) -> None:
+    """Give the inferencer the checkpoint's class names (and palette), as its weight loading would.
+
+    Built without weights, each inferencer holds its codebase's defaults (ImageNet, COCO,
+    Cityscapes classes); without ``dataset_meta`` in the checkpoint they stay.
     """
-
-    class DeltaInferencer(inferencer_cls):
-
-        def __init__(self, *args, prepare_checkpoint: Callable, **kwargs) -> None:
-            self._prepare_checkpoint = prepare_checkpoint
-            super().__init__(*args, **kwargs)
-
-        def _load_weights_to_model(self, model, checkpoint, cfg) -> None:
-            super()._load_weights_to_model(model, self._prepare_checkpoint(model, checkpoint), cfg)
-
-    DeltaInferencer.__name__ = DeltaInferencer.__qualname__ = f'Delta{inferencer_cls.__name__}'
-    return DeltaInferencer
+    if not meta:
+        warnings.warn(f'The {kind} checkpoint holds no dataset_meta; {type(inferencer).__name__} '
+                      'keeps its default class names.')
+        return
+    if kind == 'classification':  # ImageClassificationInferencer(classes=...) wins, as there
+        if kwargs.get('classes') is None:
+            inferencer.classes = meta.get('classes')
+    elif kind == 'detection':
+        # DetInferencer: lower-case keys; the palette comes from its palette argument, else the
+        # config's dataset, else the checkpoint's. Built without weights, it has applied the first
+        # two already, or 'random' if neither is set: only that fallback gives way to the checkpoint.
+        dataset_meta = {k.lower(): v for k, v in meta.items()}
+        chosen = inferencer.model.dataset_meta.get('palette')
+        if inferencer.palette != 'none' or chosen != 'random' or 'palette' not in dataset_meta:
+            dataset_meta['palette'] = chosen
+        inferencer.model.dataset_meta = inferencer.visualizer.dataset_meta = dataset_meta
+    else:  # MMSegInferencer: its visualize() reads model.dataset_meta
+        inferencer.model.dataset_meta = {'classes': meta.get('classes'), 'palette': meta.get('palette')}
 
 
 @dataclass
@@ -121,7 +157,7 @@ class MultiTaskInferencer:
         Args:
             name (str): Name to run the task by.
             config (str | Config): The config the checkpoint was trained with.
-            checkpoint (str): Path of the task's delta checkpoint, or of its full checkpoint
+            checkpoint (str): Path or URL of the task's delta checkpoint, or of its full checkpoint
                 (e.g. a run without ``delta_checkpoint=True``): then its frozen backbone tensors
                 are compared with the base's and dropped.
             cfg_options (dict, optional): Overrides merged into the config (e.g. the base
@@ -138,18 +174,44 @@ class MultiTaskInferencer:
         """
         if name in self._tasks:
             raise ValueError(f'Task {name!r} is already loaded.')
-        if not isinstance(checkpoint, str):
-            raise TypeError(f'checkpoint must be a path, got {type(checkpoint).__name__}.')
-        # Missing, empty, truncated, not a checkpoint: a CheckpointError naming the file, before building.
-        loaded = load_checkpoint_file(checkpoint) if '://' not in checkpoint else None
+        loaded = _load_checkpoint(checkpoint)  # a broken file fails here, before anything is built
+        cfg, signature = self._task_config(name, config, cfg_options)
+        kind, scope = task_kind(cfg), cfg.default_scope
+        with DefaultScope.overwrite_default_scope(scope):
+            # The codebase's inferencer builds the task model from the config, without weights.
+            inferencer = _new_inferencer(kind, cfg, self.device, inferencer_kwargs)
+        model = inferencer.model
+        fingerprint = self._base_fingerprint or base_fingerprint(model)
+        delta = self._checked_delta(name, checkpoint, model, loaded, fingerprint)
+        if self._base is not None:  # only now, so that a refused task leaves no hooks on the base
+            model.backbone.share_backbone(self._base)
+        with warnings.catch_warnings():  # a base mismatch the user allowed was reported above
+            warnings.simplefilter('ignore')
+            complete_delta(model, delta, True, fingerprint=fingerprint)
+        model.load_state_dict(delta['state_dict'], strict=True)
+        _set_dataset_meta(kind, inferencer, delta['meta'].get('dataset_meta'), inferencer_kwargs)
+        if self._base is None:
+            self._base, self._base_fingerprint, self._base_signature = (
+                model.backbone.backbone, fingerprint, signature)
+        self._tasks[name] = _Task(name, kind, scope, inferencer, model.backbone)
+
+    def _task_config(self, name: str, config: Union[str, Config], cfg_options: Optional[dict]) -> tuple:
+        """The task's config, checked to share the base; later tasks' inner backbones load no weights.
+
+        Returns:
+            tuple: The config and the signature of its inner backbone (what must equal the base's).
+        """
         cfg = Config.fromfile(config) if isinstance(config, str) else copy.deepcopy(config)
         if cfg_options:
             cfg.merge_from_dict(cfg_options)
-        kind, scope = task_kind(cfg), cfg.default_scope
         wrapper_cfg = cfg.model.get('backbone')
         if not isinstance(wrapper_cfg, dict) or wrapper_cfg.get('type') != 'ProTuningBackbone':
             raise ValueError(f'Task {name!r}: model.backbone must be a ProTuningBackbone to share '
                              f'its frozen backbone, got {wrapper_cfg and wrapper_cfg.get("type")!r}.')
+        paradigm = parse_paradigm(wrapper_cfg.get('paradigm', 'protuning'))
+        if paradigm.backbone != 'none':
+            raise ValueError(f'Task {name!r}: paradigm {paradigm.name!r} trains backbone weights; '
+                             'only protuning/head tasks can share a frozen backbone.')
         if cfg.model.get('pretrained') is not None:
             # mmseg style; mmengine inferencers delete model.pretrained, so hand it to the wrapper
             wrapper_cfg['pretrained'] = cfg.model.pop('pretrained')
@@ -165,59 +227,25 @@ class MultiTaskInferencer:
             # The base is in memory already: build this task's inner copy without loading weights.
             wrapper_cfg['backbone'] = _without_pretrained(wrapper_cfg.backbone)
             wrapper_cfg.pop('pretrained', None)
+        return cfg, signature
 
-        def prepare(model: nn.Module, loaded: dict) -> dict:
-            wrapper = model.backbone
-            if not wrapper.paradigm.freezes_backbone or wrapper.trainable_backbone_modules():
-                raise ValueError(f'Task {name!r}: paradigm {wrapper.paradigm.name!r} trains backbone '
-                                 'weights; only protuning/head tasks can share a frozen backbone.')
-            fingerprint = self._base_fingerprint or base_fingerprint(model)
-            if 'state_dict' not in loaded:  # a bare state dict, which mmengine's loaders accept too
-                loaded = dict(state_dict=loaded, meta={})
-            if not is_delta(loaded):
-                # A full checkpoint becomes the delta it would have been saved as; later tasks' own
-                # inner backbones hold no weights, so compare with the shared base's tensors.
-                base = self._base.state_dict() if self._base is not None else None
-                try:
-                    full_to_delta(model, loaded, base, self.allow_base_mismatch, fingerprint)
-                except RuntimeError as e:  # several tasks load at once: say which one
-                    raise RuntimeError(f'Task {name!r} ({checkpoint}): {e}') from None
-            # Check before sharing, so that a refused task leaves no hooks on the shared backbone.
-            check_delta(model, loaded, self.allow_base_mismatch, fingerprint=fingerprint)
-            if self._base is not None:
-                wrapper.share_backbone(self._base)
-            with warnings.catch_warnings():  # a base mismatch the user allowed was reported above
-                warnings.simplefilter('ignore')
-                complete_delta(model, loaded, True, fingerprint=fingerprint)
-            if self._base is None:
-                self._base, self._base_fingerprint, self._base_signature = (
-                    wrapper.backbone, fingerprint, signature)
-            return loaded
+    def _checked_delta(self, name: str, checkpoint: str, model: nn.Module, loaded: dict,
+                       fingerprint: str) -> dict:
+        """``loaded`` as a delta of ``model`` on the base (a full checkpoint loses its frozen tensors).
 
-        with DefaultScope.overwrite_default_scope(scope):
-            if kind == 'classification':
-                inferencer = self._classification(cfg, loaded, prepare, inferencer_kwargs)
-            elif kind == 'detection':
-                from mmdet.apis import DetInferencer
-                inferencer = _delta_inferencer_class(DetInferencer)(
-                    model=cfg, weights=checkpoint, device=self.device, prepare_checkpoint=prepare,
-                    **{'show_progress': False, **inferencer_kwargs})
-            else:
-                from mmseg.apis import MMSegInferencer
-                inferencer = _delta_inferencer_class(MMSegInferencer)(
-                    model=cfg, weights=checkpoint, device=self.device, prepare_checkpoint=prepare,
-                    **inferencer_kwargs)
-        self._tasks[name] = _Task(name, kind, scope, inferencer, inferencer.model.backbone)
-
-    def _classification(self, cfg: Config, loaded: dict, prepare: Callable, kwargs: dict) -> Any:
-        # mmpretrain's inferencer accepts a built model, so no subclass is needed here.
-        from mmpretrain.apis import ImageClassificationInferencer, get_model
-        model = get_model(cfg, pretrained=False)
-        checkpoint = prepare(model, loaded)
-        model.load_state_dict(checkpoint['state_dict'], strict=True)
-        if 'dataset_meta' in checkpoint['meta']:
-            model._dataset_meta = checkpoint['meta']['dataset_meta']
-        return ImageClassificationInferencer(model, pretrained=False, device=self.device, **kwargs)
+        Raises:
+            RuntimeError, KeyError: The checkpoint does not belong to the base or to the model.
+        """
+        if not is_delta(loaded):
+            # A full checkpoint becomes the delta it would have been saved as; later tasks' own
+            # inner backbones hold no weights, so compare with the shared base's tensors.
+            base = self._base.state_dict() if self._base is not None else None
+            try:
+                full_to_delta(model, loaded, base, self.allow_base_mismatch, fingerprint)
+            except RuntimeError as e:  # several tasks load at once: say which one
+                raise RuntimeError(f'Task {name!r} ({checkpoint}): {e}') from None
+        check_delta(model, loaded, self.allow_base_mismatch, fingerprint=fingerprint)
+        return loaded
 
     # -- serving -----------------------------------------------------------------------------------
     def __call__(self, task: str, inputs: Any, **kwargs) -> Any:

@@ -1,5 +1,6 @@
 from .prompt_block import PromptBlock
 from .protuning_backbone import ProTuningBackbone
+from .shared_backbone import SharedBackbone
 from .tuning import PARADIGM_NAMES, Paradigm, parse_paradigm
 
-__all__ = ['PromptBlock', 'ProTuningBackbone', 'Paradigm', 'parse_paradigm', 'PARADIGM_NAMES']
+__all__ = ['PromptBlock', 'ProTuningBackbone', 'SharedBackbone', 'Paradigm', 'parse_paradigm', 'PARADIGM_NAMES']

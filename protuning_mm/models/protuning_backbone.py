@@ -4,48 +4,24 @@ Pro-tuning: Unified Prompt Tuning for Vision Tasks (Nie et al., 2022), https://a
 After stage i of the frozen backbone, ``x_i <- x_i + beta * f_i(x_i)`` (paper Eq. 1); the blended
 map feeds the next stage and whatever the backbone returns. Prompts are attached with forward
 hooks on the stage modules an adapter names, so the inner backbone's own forward runs unchanged
-and the wrapper returns exactly what it returns.
+and the wrapper returns exactly what it returns. The hooks, which wrapper's prompts run and the
+``with_cp`` checkpointed forwards are held by a :class:`SharedBackbone`, never set on the inner module.
 """
 import copy
 import inspect
 from functools import partial
 from typing import Any, Dict, List, Optional, Sequence, Union
 
-import torch
 import torch.nn as nn
 from mmengine.logging import print_log
 from mmengine.model import BaseModule
 from mmengine.registry import MODELS
-from torch.utils._pytree import tree_leaves
 from torch.utils.checkpoint import checkpoint
 
 from ..adapters import StageSpec, get_adapter
 from .prompt_block import PromptBlock
+from .shared_backbone import SharedBackbone, grad_flows
 from .tuning import Paradigm, parse_paradigm
-
-
-def _grad_flows(module: nn.Module, *inputs: Any) -> bool:
-    """Whether autograd will store activations of ``module`` run on ``inputs``.
-
-    Blocks that see no tensor requiring grad and own no trainable parameter (e.g. the frozen
-    blocks before the first prompt) store nothing, so checkpointing them would only cost time.
-    """
-    return torch.is_grad_enabled() and (
-        any(isinstance(t, torch.Tensor) and t.requires_grad for t in tree_leaves(inputs))
-        or any(p.requires_grad for p in module.parameters()))
-
-
-def _checkpointed_forward(module: nn.Module, *args, **kwargs) -> Any:
-    """``module``'s own forward, checkpointed when gradients will flow through it."""
-    forward = type(module).forward.__get__(module)
-    if _grad_flows(module, args, kwargs):
-        return checkpoint(forward, *args, use_reentrant=False, **kwargs)
-    return forward(*args, **kwargs)
-
-
-class _Token:
-    """Identifies the wrapper whose prompts a (possibly shared) inner backbone currently runs."""
-
 
 _PROMPT_OPTIONS = tuple(p for p in inspect.signature(PromptBlock.__init__).parameters
                         if p not in ('self', 'channels', 'init_cfg'))
@@ -106,7 +82,8 @@ class ProTuningBackbone(BaseModule):
             per forward; each stage's prompt blocks are checkpointed on their own, inside the
             hook (not when they hold BatchNorm, whose running statistics a recomputation would
             update twice). Gradients are unchanged; a training step costs about one extra
-            forward of the backbone and the prompts. Defaults to False.
+            forward of the backbone and the prompts. Can be switched later (``model.with_cp =
+            False`` gives the blocks their own forward back). Defaults to False.
         init_cfg (dict, optional): Init config of the wrapper itself. Defaults to None.
 
     Examples:
@@ -152,10 +129,8 @@ class ProTuningBackbone(BaseModule):
         self._trainable_backbone_modules: List[nn.Module] = []
         self._freeze()
         self._ctx: Dict[str, Any] = {}
-        self._token = _Token()
-        self._hook_handles: List[Any] = []
-        self.with_cp = with_cp
-        self._checkpoint_prompts = False
+        self._shared = SharedBackbone.of(self.backbone)
+        self._with_cp = bool(with_cp)
         self._attach_hooks()
         self.activate()
 
@@ -220,41 +195,41 @@ class ProTuningBackbone(BaseModule):
                 block.requires_grad_(True)
 
     def _attach_hooks(self) -> None:
+        """Install this wrapper's hooks (and its ``with_cp`` request) on its shared backbone."""
         # Bound methods (not closures) so that copy.deepcopy(model) hooks the copy's prompts.
-        for handle in self._hook_handles:
-            handle.remove()
-        self._hook_handles = [
-            self.backbone.get_submodule(name).register_forward_hook(partial(self._context_hook, name))
-            for name in self.adapter.context_modules()
+        self._shared.set_hooks(self, [
+            (name, partial(self._context_hook, name)) for name in self.adapter.context_modules()
         ] + [
-            self.backbone.get_submodule(spec.name).register_forward_hook(partial(self._prompt_hook, spec))
-            for spec in self.prompt_stages
-        ]
-        if self.with_cp:
-            self._checkpoint_blocks()
+            (spec.name, partial(self._prompt_hook, spec)) for spec in self.prompt_stages
+        ])
+        self._apply_with_cp()
 
-    def _checkpoint_blocks(self) -> None:
-        """Route each backbone block's forward through activation checkpointing (``with_cp``).
+    @property
+    def with_cp(self) -> bool:
+        """Memory mode (see the class docstring); setting it installs or removes the checkpointing."""
+        return self._with_cp
 
-        The block's ``forward`` attribute is replaced, not its ``__call__``, so forward hooks on
-        the block itself (ViT layers and timm stages carry prompt hooks) still run once, outside
-        the checkpointed region. A block that *contains* a hooked module is left alone: its
-        recomputation would re-run prompts and context hooks in backward.
-        """
-        hooked = {id(self.backbone.get_submodule(name)) for name in
-                  self.adapter.context_modules() + [spec.name for spec in self.prompt_stages]}
-        skipped = []
-        for block in self.adapter.blocks():
-            if any(id(m) in hooked for m in block.modules() if m is not block):
-                skipped.append(type(block).__name__)
-                continue
-            block.forward = partial(_checkpointed_forward, block)
-        self._checkpoint_prompts = not any(
+    @with_cp.setter
+    def with_cp(self, value: bool) -> None:
+        self._with_cp = bool(value)
+        self._apply_with_cp()
+
+    def _apply_with_cp(self) -> None:
+        self._checkpoint_prompts = self._with_cp and not any(
             isinstance(m, nn.modules.batchnorm._BatchNorm) for m in self.prompts.modules())
+        if not self._with_cp:
+            self._shared.stop_checkpointing(self)
+            return
+        skipped = self._shared.checkpoint_blocks(self, self.adapter.blocks())
         if skipped:
             print_log(f'ProTuningBackbone(with_cp=True): {len(skipped)} block(s) contain a prompt or '
-                      f'context hook and run without checkpointing ({sorted(set(skipped))}).',
-                      logger='current', level=30)
+                      f'context hook and run without checkpointing '
+                      f'({sorted({type(b).__name__ for b in skipped})}).', logger='current', level=30)
+
+    @property
+    def shared(self) -> SharedBackbone:
+        """The run-time state of the inner backbone: hooks, active wrapper, checkpointed blocks."""
+        return self._shared
 
     def init_weights(self) -> None:
         """Re-apply the inner backbone's own init (its pre-trained weights), then the prompts'.
@@ -265,7 +240,8 @@ class ProTuningBackbone(BaseModule):
         Loading them again here, after the parent, keeps the frozen backbone what its
         ``init_cfg`` says it is.
         """
-        self.backbone._is_init = False
+        if isinstance(self.backbone, BaseModule):
+            self.backbone.is_init = False  # BaseModule's public switch: its init_weights() runs again
         super().init_weights()
 
     def activate(self) -> None:
@@ -273,9 +249,10 @@ class ProTuningBackbone(BaseModule):
 
         Several task wrappers may share one frozen inner backbone (multi-task serving): each
         registers hooks on it, and only the active wrapper's hooks act. Switching is a pointer
-        assignment; no weights are copied. A single wrapper is active from construction on.
+        assignment (:attr:`shared`'s ``active``); no weights are copied. A single wrapper is
+        active from construction on.
         """
-        self.backbone._protuning_active = self._token
+        self._shared.activate(self)
 
     def share_backbone(self, backbone: nn.Module) -> None:
         """Run this wrapper's prompts on ``backbone``, another wrapper's frozen inner backbone.
@@ -304,26 +281,25 @@ class ProTuningBackbone(BaseModule):
             diff = sorted(k for k in set(mine) | set(theirs) if mine.get(k) != theirs.get(k))
             raise ValueError(f'Cannot share a backbone of a different structure; differing '
                              f'entries: {diff[:10]}{" ..." if len(diff) > 10 else ""}.')
-        self.backbone = backbone  # _attach_hooks removes the hooks on the dropped inner copy
+        self._shared.remove(self)  # no hook or checkpointed forward left on the dropped inner copy
+        self.backbone = backbone
         self.adapter = get_adapter(backbone)
         self._ctx = {}
+        self._shared = SharedBackbone.of(backbone)
         self._attach_hooks()
         self.activate()
 
     # -- runtime ---------------------------------------------------------------------------------
-    def _is_active(self) -> bool:
-        return getattr(self.backbone, '_protuning_active', None) is self._token
-
     def _context_hook(self, name: str, module: nn.Module, args: Any, output: Any) -> None:
-        if self._is_active():
+        if self._shared.is_active(self):
             self.adapter.record_context(name, output, self._ctx)
 
     def _prompt_hook(self, spec: StageSpec, module: nn.Module, args: Any, output: Any) -> Any:
-        if not self._is_active():
+        if not self._shared.is_active(self):
             return None  # another task's wrapper owns the shared backbone right now
         fmap, rebuild = self.adapter.unpack(spec, output, self._ctx)
         prompt = self.prompts[spec.name.replace('.', '_')]
-        if self._checkpoint_prompts and _grad_flows(prompt, fmap):
+        if self._checkpoint_prompts and grad_flows(prompt, fmap):
             # Only the prompt blocks are recomputed in backward, never this hook or the context.
             return rebuild(checkpoint(prompt, fmap, use_reentrant=False))
         return rebuild(prompt(fmap))
