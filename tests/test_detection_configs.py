@@ -10,9 +10,9 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
 import protuning_mm  # noqa: F401
-from metafiles import paper_params
 from protuning_mm.engine.param_report import param_groups, param_report
 from protuning_mm.models import ProTuningBackbone
+from protuning_mm.utils.metafiles import paper_params, prompt_params
 
 ROOT = Path(__file__).resolve().parents[1]
 DET = ROOT / 'configs' / 'detection'
@@ -31,8 +31,9 @@ PAPER_PARAMS = {name: paper_params(DET / name) for name in (
     'cascade-mask-rcnn/cascade-mask-rcnn_r50_fpn_protuning+full_1x_coco.py',
     'cascade-mask-rcnn/cascade-mask-rcnn_swin-s_fpn_protuning_1x_coco.py',
 )}
-# Prompt blocks of the defaults (docs/design.md, 'Parameter targets'): ResNet-50 3.61M, Swin-S 1.450M.
-PROMPT_PARAMS = {'r50': 3.61, 'swin-s': 1.450}
+# Prompt blocks of the defaults (docs/design.md, 'Parameter targets'), in M: the paper's for the same
+# backbone (the classification metafile's Prompt Parameters).
+PROMPT_PARAMS = {'r50': prompt_params()['resnet50'].params, 'swin-s': prompt_params()['swin-small'].params}
 
 
 def build(config: Path) -> nn.Module:

@@ -15,7 +15,8 @@ import pytest
 import test_classification_configs as cls_tests
 import test_detection_configs as det_tests
 import test_segmentation_configs as seg_tests
-from metafiles import ROOT, TASKS, load_metafile, paper_params
+from conftest import ROOT
+from protuning_mm.utils.metafiles import TASKS, load_metafile, paper_params
 from test_classification_configs import fast_mim_lookups  # noqa: F401  (autouse fixture, reused)
 
 PAPER_URL = 'https://arxiv.org/abs/2207.14381'
@@ -45,6 +46,15 @@ def test_metafile_is_model_index(task):
         assert m['Results'] and all(r['Task'] and r['Dataset'] and r['Metrics'] for r in m['Results'])
         params = m['Metadata'].get('Parameters')
         assert params is None or (isinstance(params, int) and params > 0), m['Name']
+        prompts = m['Metadata'].get('Prompt Parameters')  # the prompt blocks alone: fewer than the total
+        assert prompts is None or (isinstance(prompts, int) and 0 < prompts < params), m['Name']
+        for other in m['Metadata'].get('Other Parameter Counts', []):
+            assert set(other) <= {'Paper Table', 'Paradigm', 'Parameters Head Classes', 'Parameters'}, other
+            table, paradigm = other['Paper Table'], other.get('Paradigm', m['Metadata']['Paradigm'])
+            assert table.startswith('Table '), (m['Name'], other)
+            own = (m['Metadata']['Paper Table'], m['Metadata']['Paradigm'])
+            assert (table, paradigm) != own, f"{m['Name']}: {other} repeats the model's own count"
+            assert isinstance(other['Parameters'], int) and other['Parameters'] > 0, (m['Name'], other)
 
 
 def test_metafiles_cover_the_paper_tables():

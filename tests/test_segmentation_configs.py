@@ -18,10 +18,10 @@ from mmengine.runner import Runner
 import protuning_mm  # noqa: F401
 from conftest import ROOT
 from datagen_ade import make_ade20k
-from metafiles import paper_params
 from protuning_mm.engine.param_report import param_groups
 from protuning_mm.models import ProTuningBackbone
 from protuning_mm.utils.data_paths import check_data_paths
+from protuning_mm.utils.metafiles import paper_params, prompt_params
 
 UPERNET = 'configs/segmentation/upernet/upernet_r50_{}_80k_ade20k-512x512.py'
 FCN = 'configs/segmentation/fcn/fcn_r50-d8_{}_80k_ade20k-512x512.py'
@@ -78,12 +78,15 @@ def test_config_builds_with_the_paradigm_and_paper_count(path):
 
 
 def test_prompt_blocks_match_the_paper_and_swin_is_mmseg():
+    # The paper's prompt blocks of the same backbones (classification metafile, docs/design.md).
+    paper = {name: target.params * 1e6 for name, target in prompt_params().items()}
     r50 = sum(p.numel() for p in build(UPERNET.format('protuning')).backbone.prompts.parameters())
-    assert abs(r50 - 3.61e6) / 3.61e6 <= 0.03  # docs/design.md: ResNet-50 blocks
+    assert abs(r50 - paper['resnet50']) / paper['resnet50'] <= 0.03
     swin = build(SWIN).backbone
     assert type(swin.backbone).__module__.startswith('mmseg.')
     assert [s.channels for s in swin.prompt_stages] == [192, 384, 768, 768]
-    assert abs(sum(p.numel() for p in swin.prompts.parameters()) - 1.45e6) / 1.45e6 <= 0.03
+    swin_blocks = sum(p.numel() for p in swin.prompts.parameters())
+    assert abs(swin_blocks - paper['swin-small']) / paper['swin-small'] <= 0.03
 
 
 def test_fcn_protuning_count():

@@ -32,6 +32,12 @@ except ImportError as e:
     assert 'needs mmpretrain' in str(e) and 'pip install' in str(e), e
 else:
     raise AssertionError('CIFAR10LT without mmpretrain should name the fix')
+try:
+    import protuning_mm.classification  # what classification configs import
+except ImportError as e:
+    assert 'needs mmpretrain' in str(e) and 'pip install' in str(e), e
+else:
+    raise AssertionError('protuning_mm.classification without mmpretrain should name the fix')
 print('OK')
 '''
 

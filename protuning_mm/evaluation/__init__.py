@@ -1,16 +1,15 @@
 """Metrics upstream lacks (registered in mmpretrain's METRICS registry).
 
-They subclass mmpretrain's ``Accuracy``, so they are imported only where mmpretrain is installed
-(see :mod:`protuning_mm.utils.optional`).
+They subclass mmpretrain's ``Accuracy``, so importing this package imports none of them (nor
+mmpretrain): each is imported on first use of its name here, and both, registered, by
+:mod:`protuning_mm.classification` (what classification configs import). Without mmpretrain, using
+one raises an ImportError naming the fix (:mod:`protuning_mm.utils.optional`).
 """
-from ..utils.optional import MMPRETRAIN_REQUIREMENT, is_missing, missing_names
+from ..utils.optional import MMPRETRAIN_REQUIREMENT, lazy_names
 
-__all__ = ['CorruptionAccuracy', 'SubsetAccuracy']
+# The metric names -> the submodule defining them (imports mmpretrain).
+CLASSIFICATION_NAMES = {'CorruptionAccuracy': 'corruption_accuracy', 'SubsetAccuracy': 'subset_accuracy'}
 
-try:
-    from .corruption_accuracy import CorruptionAccuracy
-    from .subset_accuracy import SubsetAccuracy
-except ImportError as error:  # an mmdet/mmseg-only install: no classification metrics
-    if not is_missing(error, 'mmpretrain'):
-        raise
-    __getattr__ = missing_names(__name__, __all__, 'mmpretrain', MMPRETRAIN_REQUIREMENT)
+__all__ = list(CLASSIFICATION_NAMES)
+
+__getattr__ = lazy_names(__name__, CLASSIFICATION_NAMES, 'mmpretrain', MMPRETRAIN_REQUIREMENT)

@@ -3,21 +3,18 @@
 Usage:
     python tools/analysis_tools/param_table.py [--prompt-cfg key=value ...]
 
-Builds each paper backbone with random weights (nothing is downloaded) and counts the parameters
-of its prompt blocks and beta.
+For each backbone with the paper's count (``Prompt Parameters`` in configs/classification/metafile.yml),
+builds the inner backbone of the config that metafile entry names with random weights (nothing is
+downloaded), wraps it in the default prompt design, and counts the parameters of its prompt blocks and beta.
 """
 import argparse
-import sys
-from pathlib import Path
 
-from mmengine.config import DictAction
+from mmengine.config import Config, DictAction
 from mmengine.logging import MMLogger
+from mmengine.registry import DefaultScope
 
 from protuning_mm import ProTuningBackbone
-
-# The paper's numbers are test data (tests/paper_targets.py), not part of the installed package.
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / 'tests'))
-from paper_targets import PROMPT_PARAM_TARGETS  # noqa: E402
+from protuning_mm.utils.metafiles import REPO_ROOT, prompt_params
 
 
 def main() -> None:
@@ -29,9 +26,13 @@ def main() -> None:
     MMLogger.get_current_instance().setLevel('WARNING')
     print('| backbone | prompt positions | widths | ours | paper | diff |')
     print('| --- | --- | --- | ---: | ---: | ---: |')
-    for name, (cfg, target) in PROMPT_PARAM_TARGETS.items():
-        model = ProTuningBackbone(backbone=dict(cfg), prompt_cfg=args.prompt_cfg or None)
+    for name, (config, paper_m) in prompt_params().items():
+        inner = Config.fromfile(str(REPO_ROOT / config)).model.backbone.backbone.to_dict()
+        inner['init_cfg'] = None  # random weights: counting needs no download
+        with DefaultScope.overwrite_default_scope('mmpretrain'):  # the configs' backbone names are mmpretrain's
+            model = ProTuningBackbone(backbone=inner, prompt_cfg=args.prompt_cfg or None)
         ours = sum(p.numel() for p in model.prompts.parameters())
+        target = paper_m * 1e6
         where = ', '.join(s.name for s in model.prompt_stages)
         widths = ', '.join(str(s.channels) for s in model.prompt_stages)
         print(f'| {name} | {where} | {widths} | {ours / 1e6:.3f}M | {target / 1e6:.3f}M | '

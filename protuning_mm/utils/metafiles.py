@@ -1,0 +1,119 @@
+"""The paper's numbers, read from ``configs/<task>/metafile.yml`` (OpenMMLab model-index format).
+
+Every paper number the tests and ``tools/analysis_tools/param_table.py`` check lives in the metafiles,
+per model (``Metadata``):
+
+- ``Parameters``: the paper's trainable parameters for the model's ``Paper Table``, counted with a
+  ``Parameters Head Classes``-way classifier where that key is given (the paper's Params† use 120).
+- ``Other Parameter Counts``: further counts the paper gives for the same config in another table
+  (``Paper Table``, ``Parameters``; ``Paradigm`` and ``Parameters Head Classes`` where they differ from
+  the model's own), e.g. Table 7's 100-class counts of the Table 1 models.
+- ``Prompt Parameters``: the prompt blocks alone (the paper's Pro-tuning total minus the linear head),
+  on the Tables 1-2 Pro-tuning model of each classification backbone.
+
+The metafiles are in the repository, not in the installed package: ``root`` defaults to the checkout
+this package was imported from.
+"""
+import functools
+from pathlib import Path
+from typing import Dict, NamedTuple, Optional, Union
+
+import yaml
+
+TASKS = ('classification', 'detection', 'segmentation')
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@functools.lru_cache(None)
+def load_metafile(task: str, root: Path = REPO_ROOT) -> dict:
+    """Load one task's metafile.
+
+    Args:
+        task (str): ``'classification'``, ``'detection'`` or ``'segmentation'``.
+        root (Path): The repository. Defaults to the checkout this package lives in.
+
+    Returns:
+        dict: The parsed YAML, with ``Collections`` and ``Models``.
+    """
+    path = Path(root) / 'configs' / task / 'metafile.yml'
+    if not path.is_file():
+        raise FileNotFoundError(f'{path} not found: the metafiles are in the protuning-mm repository, not in '
+                                'the installed package (run from a checkout, e.g. pip install -e .).')
+    return yaml.safe_load(path.read_text())
+
+
+@functools.lru_cache(None)
+def models_by_config(root: Path = REPO_ROOT) -> Dict[str, dict]:
+    """All metafile models of all tasks, keyed by their ``Config`` path (relative to the repository).
+
+    Args:
+        root (Path): The repository. Defaults to the checkout this package lives in.
+
+    Returns:
+        dict: Config path -> the model's metafile entry.
+    """
+    return {m['Config']: m for task in TASKS for m in load_metafile(task, Path(root))['Models']}
+
+
+def _config_key(config: Union[str, Path], root: Path) -> str:
+    path = Path(config)
+    return (path.resolve().relative_to(Path(root).resolve()) if path.is_absolute() else path).as_posix()
+
+
+def paper_params(config: Union[str, Path], table: Optional[str] = None, paradigm: Optional[str] = None,
+                 root: Path = REPO_ROOT) -> Optional[float]:
+    """The paper's trainable parameters of a config, in millions.
+
+    Args:
+        config (str | Path): The config's path, relative to the repository root or absolute.
+        table (str, optional): A paper table, e.g. ``'Table 7'``, for a count the paper gives in another
+            table than the model's ``Paper Table`` (``Other Parameter Counts``). Defaults to None: the
+            model's own ``Parameters``.
+        paradigm (str, optional): The paradigm counted, where the table counts another one than the
+            config's (Table 3's head retraining on the Pro-tuning config). Defaults to the config's.
+        root (Path): The repository. Defaults to the checkout this package lives in.
+
+    Returns:
+        float | None: The count / 1e6, or None where the metafile has none (the config is not in a
+        metafile, or listed without that count).
+    """
+    model = models_by_config(Path(root)).get(_config_key(config, root))
+    if model is None:
+        return None
+    meta = model['Metadata']
+    if table is None and paradigm is None:
+        return meta['Parameters'] / 1e6 if 'Parameters' in meta else None
+    table = table or meta['Paper Table']
+    paradigm = paradigm or meta['Paradigm']
+    counts = [dict(meta)] + [dict(c, Paradigm=c.get('Paradigm', meta['Paradigm']))
+                             for c in meta.get('Other Parameter Counts', [])]
+    found = [c['Parameters'] for c in counts
+             if c['Paper Table'] == table and c['Paradigm'] == paradigm and 'Parameters' in c]
+    if len(found) > 1:
+        raise ValueError(f'{model["Name"]}: {len(found)} {paradigm} counts for {table} in the metafile.')
+    return found[0] / 1e6 if found else None
+
+
+class PromptTarget(NamedTuple):
+    config: str  # the Pro-tuning config whose metafile entry holds the count (its inner backbone is built)
+    params: float  # the paper's prompt-block parameters, in millions
+
+
+def prompt_params(root: Path = REPO_ROOT) -> Dict[str, PromptTarget]:
+    """The paper's prompt-block parameters per classification backbone (``Prompt Parameters``).
+
+    Args:
+        root (Path): The repository. Defaults to the checkout this package lives in.
+
+    Returns:
+        dict: Backbone (the config folder, e.g. ``'resnet50'``) -> its config and count, in the
+        metafile's order.
+    """
+    targets = {}
+    for model in load_metafile('classification', Path(root))['Models']:
+        if 'Prompt Parameters' in model['Metadata']:
+            backbone = Path(model['Config']).parent.name
+            if backbone in targets:
+                raise ValueError(f'Prompt Parameters for {backbone} twice in the metafile: {model["Name"]}.')
+            targets[backbone] = PromptTarget(model['Config'], model['Metadata']['Prompt Parameters'] / 1e6)
+    return targets
