@@ -92,19 +92,29 @@ def test_gradients_equal_and_blocks_recomputed(name, paradigm):
     assert counts['record_context'] == len(cp.adapter.context_modules()), counts
 
 
-def test_prompts_with_batchnorm_are_not_recomputed():
-    """A recomputed BatchNorm would update its running statistics twice per step."""
+def test_prompts_with_batchnorm_are_recomputed_with_their_statistics_kept():
+    """A recomputed BatchNorm would update its running statistics twice per step; they are restored."""
     cfg, size = BACKBONES['resnet']
-    model = ProTuningBackbone(backbone=copy.deepcopy(cfg), with_cp=True,
-                              prompt_cfg=dict(norm_cfg=dict(type='BN'))).train()
+    torch.manual_seed(0)
+    plain = ProTuningBackbone(backbone=copy.deepcopy(cfg), prompt_cfg=dict(norm_cfg=dict(type='BN'))).train()
+    model = copy.deepcopy(plain)
+    model.with_cp = True
+    x = torch.randn(2, 3, size, size)
     counts, handles = count_calls(dict(model.prompts.items()))
-    loss_and_grads(model, torch.randn(2, 3, size, size))
+    _, grads = loss_and_grads(model, x)
     for h in handles:
         h.remove()
-    assert set(counts.values()) == {1}
-    assert all(m.num_batches_tracked == 1 for m in model.prompts.modules()
-               if isinstance(m, nn.modules.batchnorm._BatchNorm))
-    assert counts and all('forward' in vars(b) for b in model.adapter.blocks())
+    _, plain_grads = loss_and_grads(plain, x)
+    assert set(counts.values()) == {2}  # forward + recomputation in backward
+    norms = {n: m for n, m in model.prompts.named_modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)}
+    plain_norms = dict(plain.prompts.named_modules())
+    assert norms and all(m.num_batches_tracked == 1 for m in norms.values())
+    for n, m in norms.items():
+        torch.testing.assert_close(m.running_mean, plain_norms[n].running_mean, rtol=0, atol=0)
+        torch.testing.assert_close(m.running_var, plain_norms[n].running_var, rtol=0, atol=0)
+    for k in plain_grads:
+        torch.testing.assert_close(grads[k], plain_grads[k], rtol=1e-4, atol=1e-6)
+    assert all('forward' in vars(b) for b in model.adapter.blocks())
 
 
 def test_no_checkpointing_without_gradients():

@@ -22,6 +22,7 @@ from datagen_ade import make_ade20k
 
 UPERNET = 'configs/upernet_r50_protuning_ade20k.py'
 FCN = 'configs/fcn_r50-d8_protuning_ade20k.py'
+UPERNET_MEMORY = 'configs/segmentation/upernet/upernet_r50_protuning-memory_80k_ade20k-512x512.py'
 MMSEG_TRAIN = str(Path(mmseg.__file__).parent / '.mim' / 'tools' / 'train.py')
 
 
@@ -110,3 +111,15 @@ def test_fcn_with_mmseg_own_train_script(data):
     train = run_tool(MMSEG_TRAIN, FCN, '--work-dir', str(work_dir), '--cfg-options',
                      *tiny_options(data['root'], data['ckpt'], max_iters=6, ckpt_interval=6))
     check_training(work_dir, train.stdout + train.stderr, 'iter_6.pth', data['pretrained'])
+
+
+def test_upernet_memory_mode_with_mmseg_own_train_script(data):
+    """The memory-mode config (with_cp + head activation_checkpointing) trains through mmseg's train.py."""
+    work_dir = data['tmp'] / 'upernet_memory'
+    train = run_tool(MMSEG_TRAIN, UPERNET_MEMORY, '--work-dir', str(work_dir), '--cfg-options',
+                     *tiny_options(data['root'], data['ckpt'], max_iters=6, ckpt_interval=3))
+    log = train.stdout + train.stderr
+    # ProTuningRunner (runner_type) applied the key, so mmengine's reentrant version never ran.
+    assert 'Activation checkpointing (non-reentrant) of 14 region(s)' in log, log[-3000:]
+    assert 'Enabling the "activation_checkpointing" feature' not in log
+    check_training(work_dir, log, 'iter_6.pth', data['pretrained'], first_ckpt='iter_3.pth')

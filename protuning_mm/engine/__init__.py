@@ -14,7 +14,8 @@ from .delta_checkpoint import (
 )
 from .param_report import ParamReportHook, param_groups, param_report, parse_param_report
 from .prompt_diagnostics import PromptDiagnosticsHook, prompt_units
-from .prompt_lr import ProTuningRunner, prompt_param_keys, resolve_prompt_lr_mult, with_prompt_lr_mult
+from .prompt_lr import prompt_param_keys, resolve_prompt_lr_mult, with_prompt_lr_mult
+from .runner import ProTuningRunner
 from .seg_class_check import SegClassCheckHook
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""A learning rate of their own for the prompt blocks, and the runner that applies it from the config.
+"""A learning rate of their own for the prompt blocks (applied from the config by ``ProTuningRunner``).
 
 Pro-tuning trains two very different things with one optimizer: a task head fed by the frozen features,
 and prompt blocks buried inside the frozen backbone whose effect passes through every later stage.
@@ -16,11 +16,8 @@ from typing import Dict, Optional, Union
 import torch.nn as nn
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
-from mmengine.registry import RUNNERS
-from mmengine.runner import Runner
 
 from ..models import PromptBlock
-from .delta_checkpoint import check_delta_checkpoint_cfg
 
 PromptLrMult = Union[float, Dict[str, float]]
 
@@ -110,25 +107,3 @@ def with_prompt_lr_mult(optim_wrapper: dict, model: nn.Module,
     print_log(f'Prompt parameters ({len(keys)} tensors) train at {mult:g}x the base learning rate of '
               f'{optimizer["type"]} (prompt_lr_mult; betas without weight decay).', logger='current')
     return optim_wrapper
-
-
-@RUNNERS.register_module()
-class ProTuningRunner(Runner):
-    """mmengine's :class:`~mmengine.runner.Runner` that gives prompt parameters ``prompt_lr_mult``.
-
-    Selected by ``runner_type = 'ProTuningRunner'`` (``configs/_base_/protuning_runtime.py``), which
-    mmengine-based ``tools/train.py`` scripts (ours, mmpretrain's, mmdet's, mmseg's) honour. The
-    config key ``prompt_lr_mult`` (a number, or ``{optimizer type: number, 'default': number}``) sets
-    the multiplier; everything else is the plain runner.
-    """
-
-    @classmethod
-    def from_cfg(cls, cfg) -> 'ProTuningRunner':
-        """Build the runner; ``delta_checkpoint=True`` without its hook is an error first."""
-        check_delta_checkpoint_cfg(cfg)
-        return super().from_cfg(cfg)
-
-    def build_optim_wrapper(self, optim_wrapper):
-        if isinstance(optim_wrapper, dict) and 'prompt_lr_mult' in self.cfg:
-            optim_wrapper = with_prompt_lr_mult(optim_wrapper, self.model, self.cfg.get('prompt_lr_mult'))
-        return super().build_optim_wrapper(optim_wrapper)

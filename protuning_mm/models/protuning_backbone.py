@@ -16,11 +16,11 @@ import torch.nn as nn
 from mmengine.logging import print_log
 from mmengine.model import BaseModule
 from mmengine.registry import MODELS
-from torch.utils.checkpoint import checkpoint
 
 from ..adapters import StageSpec, get_adapter
+from .activation_checkpointing import checkpointed_call
 from .prompt_block import PromptBlock
-from .shared_backbone import SharedBackbone, grad_flows
+from .shared_backbone import SharedBackbone
 from .tuning import Paradigm, parse_paradigm
 
 _PROMPT_OPTIONS = tuple(p for p in inspect.signature(PromptBlock.__init__).parameters
@@ -80,10 +80,15 @@ class ProTuningBackbone(BaseModule):
             activation memory is close to full fine-tuning's. The prompt hooks stay outside the
             blocks' checkpointed regions, so they (and the adapter's per-forward context) run once
             per forward; each stage's prompt blocks are checkpointed on their own, inside the
-            hook (not when they hold BatchNorm, whose running statistics a recomputation would
-            update twice). Gradients are unchanged; a training step costs about one extra
+            hook. Gradients and BatchNorm running statistics are unchanged; a training step costs about one extra
             forward of the backbone and the prompts. Can be switched later (``model.with_cp =
             False`` gives the blocks their own forward back). Defaults to False.
+        compile_prompts (bool | dict): Compile each stage's prompt blocks with ``torch.compile``
+            (``nn.Module.compile``: the state dict, hooks and checkpoints stay as they are); a dict
+            is passed to ``torch.compile`` (e.g. ``dict(mode='max-autotune')``). The first forward
+            of each new input shape compiles (tens of seconds on CPU). ``cfg.compile = True``
+            (mmengine) compiles the whole training step instead. docs/distributed-and-cost.md
+            measures both. Defaults to False.
         init_cfg (dict, optional): Init config of the wrapper itself. Defaults to None.
 
     Examples:
@@ -103,6 +108,7 @@ class ProTuningBackbone(BaseModule):
                  prompt_cfg: Optional[dict] = None,
                  pretrained: Optional[str] = None,
                  with_cp: bool = False,
+                 compile_prompts: Union[bool, dict] = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.paradigm: Paradigm = parse_paradigm(paradigm)
@@ -133,6 +139,12 @@ class ProTuningBackbone(BaseModule):
         self._with_cp = bool(with_cp)
         self._attach_hooks()
         self.activate()
+        if compile_prompts:
+            if not self.prompts:
+                raise ValueError(f'compile_prompts: paradigm {paradigm!r} has no prompt blocks to compile.')
+            options = {} if compile_prompts is True else dict(compile_prompts)
+            for blocks in self.prompts.values():
+                blocks.compile(**options)
 
     # -- construction ----------------------------------------------------------------------------
     def _resolve_positions(self, positions: Union[str, Sequence[int], None],
@@ -215,8 +227,6 @@ class ProTuningBackbone(BaseModule):
         self._apply_with_cp()
 
     def _apply_with_cp(self) -> None:
-        self._checkpoint_prompts = self._with_cp and not any(
-            isinstance(m, nn.modules.batchnorm._BatchNorm) for m in self.prompts.modules())
         if not self._with_cp:
             self._shared.stop_checkpointing(self)
             return
@@ -299,9 +309,9 @@ class ProTuningBackbone(BaseModule):
             return None  # another task's wrapper owns the shared backbone right now
         fmap, rebuild = self.adapter.unpack(spec, output, self._ctx)
         prompt = self.prompts[spec.name.replace('.', '_')]
-        if self._checkpoint_prompts and grad_flows(prompt, fmap):
+        if self._with_cp:
             # Only the prompt blocks are recomputed in backward, never this hook or the context.
-            return rebuild(checkpoint(prompt, fmap, use_reentrant=False))
+            return rebuild(checkpointed_call(prompt, type(prompt).__call__, fmap))
         return rebuild(prompt(fmap))
 
     def forward(self, *args, **kwargs) -> Any:

@@ -16,35 +16,15 @@ import weakref
 from functools import partial
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-import torch
 import torch.nn as nn
-from torch.utils._pytree import tree_leaves
-from torch.utils.checkpoint import checkpoint
 from torch.utils.hooks import RemovableHandle
 
-
-def grad_flows(module: nn.Module, *inputs: Any) -> bool:
-    """Whether autograd will store activations of ``module`` run on ``inputs``.
-
-    Blocks that see no tensor requiring grad and own no trainable parameter (e.g. the frozen
-    blocks before the first prompt) store nothing, so checkpointing them would only cost time.
-    """
-    return torch.is_grad_enabled() and (
-        any(isinstance(t, torch.Tensor) and t.requires_grad for t in tree_leaves(inputs))
-        or any(p.requires_grad for p in module.parameters()))
-
-
-def _checkpointed_forward(module: nn.Module, *args, **kwargs) -> Any:
-    """``module``'s own forward, checkpointed when gradients will flow through it."""
-    forward = type(module).forward.__get__(module)
-    if grad_flows(module, args, kwargs):
-        return checkpoint(forward, *args, use_reentrant=False, **kwargs)
-    return forward(*args, **kwargs)
+from .activation_checkpointing import checkpointed_call
 
 
 def _is_checkpointed(block: nn.Module) -> bool:
     forward = vars(block).get('forward')
-    return isinstance(forward, partial) and forward.func is _checkpointed_forward
+    return isinstance(forward, partial) and forward.func is checkpointed_call
 
 
 # id(module) -> its SharedBackbone, so that a wrapper handed a bare inner module (share_backbone)
@@ -162,7 +142,7 @@ class SharedBackbone:
         for block in self._blocks:
             contains_hook = any(id(m) in hooked for m in block.modules() if m is not block)
             if wanted and not contains_hook and 'forward' not in vars(block):
-                block.forward = partial(_checkpointed_forward, block)
+                block.forward = partial(checkpointed_call, block, type(block).forward)
             elif (not wanted or contains_hook) and _is_checkpointed(block):
                 del block.forward
             if wanted and not _is_checkpointed(block):
