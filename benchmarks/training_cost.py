@@ -1,8 +1,9 @@
 """What Pro-tuning costs: training step time, peak memory and inference overhead, side by side.
 
 For each model (the repository's own configs, no pre-trained weights loaded) and each paradigm
-(``head``, ``protuning``, ``protuning`` + ``with_cp`` activation checkpointing, ``full``) this
-measures, on this machine and in one run:
+(``head``, ``protuning``, ``memory mode`` = ``protuning`` with ``with_cp`` and, where the model has a
+memory-mode config, its heads' ``activation_checkpointing``; ``full``) this measures, on this
+machine and in one run:
 
 * trainable parameters;
 * training step time: one real ``model.train_step`` (data preprocessor, forward, losses, backward,
@@ -12,22 +13,29 @@ measures, on this machine and in one run:
   ``torch.cuda.max_memory_allocated``; on CPU, the process's peak resident set size
   (``ru_maxrss``) minus its resident size just before the model is built, i.e. weights +
   gradients + optimizer state + activations + allocator overhead;
-* inference: latency (batch 1, ``torch.no_grad``, eval mode; the model with prompt blocks and the
-  same model with the plain backbone, alternated) and FLOPs (``mmengine.analysis``).
+* inference: latency per batch size (``torch.no_grad``, eval mode; the same model with the plain
+  backbone, with prompt blocks, and with prompt blocks compiled by ``compile_prompts=True``,
+  alternated; each in a fresh process per batch size), and FLOPs (``mmengine.analysis``).
 
-It prints one markdown table with ratios against full fine-tuning and against the plain backbone.
+It prints markdown tables with ratios against full fine-tuning and against the plain backbone;
+``--docs`` also writes them, with machine, threads and date, into docs/benchmarks.md (between
+marker comments), and ``--plot`` draws step time and peak memory per paradigm as bars (PNG).
 Never a test: timings depend on the machine.
 
 Usage:
     python benchmarks/training_cost.py [--models resnet50 swin-s deit-s upernet-r50]
-                                       [--rounds 3] [--infer-rounds 10] [--threads N] [--json OUT]
-    python benchmarks/training_cost.py --from-json OUT1 OUT2 ...   # one table from several runs
+                                       [--rounds 3] [--infer-rounds 10] [--infer-batches 1 32]
+                                       [--threads N] [--json OUT] [--docs] [--plot PNG]
+    python benchmarks/training_cost.py --from-json OUT1 OUT2 ... [--docs] [--plot PNG]
 """
 import argparse
 import copy
+import datetime
 import json
 import os
 import os.path as osp
+import platform
+import re
 import resource
 import statistics
 import subprocess
@@ -48,17 +56,24 @@ MODELS = {
     'upernet-r50': ('configs/upernet_r50_protuning_ade20k.py', 'mmseg', 512, 2,
                     dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=5e-4)),
 }
-# label -> (ProTuningBackbone paradigm, with_cp)
+# name -> config whose `activation_checkpointing` the memory mode applies to the trained heads
+MEMORY_MODE_CONFIGS = {
+    'upernet-r50': 'configs/segmentation/upernet/upernet_r50_protuning-memory_80k_ade20k-512x512.py',
+}
+# label -> (ProTuningBackbone paradigm, memory mode)
 PARADIGMS = {
     'head': ('head', False),
     'protuning': ('protuning', False),
-    'protuning + cp': ('protuning', True),
+    'memory mode': ('protuning', True),
     'full': ('full', False),
 }
+# classification models are timed at every --infer-batches size; dense models at batch 1 only
+DOCS_BEGIN, DOCS_END = '<!-- training_cost:begin -->', '<!-- training_cost:end -->'
 
 
 # -- building ------------------------------------------------------------------------------------
-def model_cfg(name: str, paradigm: str = 'protuning', with_cp: bool = False, plain: bool = False):
+def model_cfg(name: str, paradigm: str = 'protuning', with_cp: bool = False, plain: bool = False,
+              compile_prompts: bool = False):
     """The model config of ``name`` with the paradigm applied and no pre-trained weights."""
     from mmengine.config import Config
     cfg = Config.fromfile(osp.join(ROOT, MODELS[name][0]))
@@ -72,20 +87,36 @@ def model_cfg(name: str, paradigm: str = 'protuning', with_cp: bool = False, pla
     if plain:
         model.backbone = inner
     else:
-        wrapper.update(paradigm=paradigm, with_cp=with_cp)
+        wrapper.update(paradigm=paradigm, with_cp=with_cp, compile_prompts=compile_prompts)
     return model
 
 
-def build(name: str, paradigm: str = 'protuning', with_cp: bool = False, plain: bool = False):
+def memory_mode_regions(name: str) -> List[str]:
+    """The heads' ``activation_checkpointing`` of the model's memory-mode config (none if it has none)."""
+    if name not in MEMORY_MODE_CONFIGS:
+        return []
+    from mmengine.config import Config
+    return list(Config.fromfile(osp.join(ROOT, MEMORY_MODE_CONFIGS[name])).activation_checkpointing)
+
+
+def build(name: str, paradigm: str = 'protuning', memory_mode: bool = False, plain: bool = False,
+          compile_prompts: bool = False):
+    import torch
     from mmengine.model import revert_sync_batchnorm
     from mmengine.registry import MODELS as REGISTRY, init_default_scope
 
-    import protuning_mm  # noqa: F401  (registers ProTuningBackbone)
+    from protuning_mm.models import turn_on_activation_checkpointing
     init_default_scope(MODELS[name][1])
-    model = REGISTRY.build(model_cfg(name, paradigm, with_cp, plain))
+    model = REGISTRY.build(model_cfg(name, paradigm, memory_mode, plain, compile_prompts))
     model.init_weights()
+    if memory_mode and memory_mode_regions(name):
+        # what ProTuningRunner does with the config key
+        turn_on_activation_checkpointing(model, memory_mode_regions(name))
     # Single process: SyncBN (mmseg configs) would fail outside DDP; the Runner reverts it too.
-    return revert_sync_batchnorm(model).to(device())
+    model = revert_sync_batchnorm(model).to(device())
+    if os.environ.get('TRAINING_COST_CHANNELS_LAST') == '1':  # what channels_last=True in a config does
+        model = model.to(memory_format=torch.channels_last)
+    return model
 
 
 def device() -> str:
@@ -123,10 +154,10 @@ def sync() -> None:
         torch.cuda.synchronize()
 
 
-def train_step(model, optim, data) -> float:
+def timed(fn, *args) -> float:
     sync()
     start = time.perf_counter()
-    model.train_step(data, optim)
+    fn(*args)
     sync()
     return time.perf_counter() - start
 
@@ -141,26 +172,30 @@ def rss_bytes() -> int:
         return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE')
 
 
+def import_codebases(name: str) -> None:
+    import mmpretrain.models  # noqa: F401
+    from mmengine.optim import build_optim_wrapper  # noqa: F401
+
+    import protuning_mm  # noqa: F401
+    import protuning_mm.classification  # noqa: F401
+    if MODELS[name][1] == 'mmseg':
+        import mmseg.models  # noqa: F401
+
+
 def worker_memory(name: str, label: str, steps: int) -> dict:
     """Peak training memory of one (model, paradigm), measured from a fresh process."""
     import torch
     _, size, n = MODELS[name][1:4]
     data = batch(name, size, n)
-    # Import everything building will need first: the baseline excludes code, only model memory counts.
-    import mmpretrain.models  # noqa: F401
-    from mmengine.optim import build_optim_wrapper  # noqa: F401
-
-    import protuning_mm  # noqa: F401
-    if MODELS[name][1] == 'mmseg':
-        import mmseg.models  # noqa: F401
+    import_codebases(name)  # first: the baseline excludes code, only model memory counts
     base = rss_bytes()
     if torch.cuda.is_available():
         torch.cuda.reset_peak_memory_stats()
-    paradigm, with_cp = PARADIGMS[label]
-    model = build(name, paradigm, with_cp)
+    paradigm, memory_mode = PARADIGMS[label]
+    model = build(name, paradigm, memory_mode)
     optim = optim_wrapper(name, model)
     for _ in range(steps):
-        train_step(model, optim, data)
+        model.train_step(data, optim)
     if torch.cuda.is_available():
         peak, how = torch.cuda.max_memory_allocated(), 'cuda_max_allocated'
     else:
@@ -169,39 +204,46 @@ def worker_memory(name: str, label: str, steps: int) -> dict:
                 total=sum(p.numel() for p in model.parameters()))
 
 
-def worker_time(name: str, rounds: int, infer_rounds: int) -> dict:
-    """Training step time of every paradigm (round-robin) and inference of plain vs prompted."""
-    import torch
-    from mmengine.analysis import get_model_complexity_info
+def worker_time(name: str, rounds: int) -> dict:
+    """Training step time of every paradigm, stepped round-robin so that other load hits them alike."""
+    import_codebases(name)
     _, size, n = MODELS[name][1:4]
     data = batch(name, size, n)
     runs = {}
-    for label, (paradigm, with_cp) in PARADIGMS.items():
-        model = build(name, paradigm, with_cp)
+    for label, (paradigm, memory_mode) in PARADIGMS.items():
+        model = build(name, paradigm, memory_mode)
         runs[label] = (model, optim_wrapper(name, model), [])
     for r in range(rounds + 1):  # round 0 warms up (allocations, oneDNN/cuDNN kernel selection)
         for model, optim, times in runs.values():
-            t = train_step(model, optim, data)
+            t = timed(model.train_step, data, optim)
             if r:
                 times.append(t)
-    step = {label: statistics.median(times) for label, (_, _, times) in runs.items()}
-    del runs
+    return dict(step={label: statistics.median(times) for label, (_, _, times) in runs.items()})
 
-    infer = {'plain': build(name, plain=True).eval(), 'protuning': build(name, 'protuning').eval()}
-    x = torch.rand(1, 3, size, size, device=device())
-    latency = {k: [] for k in infer}
+
+def worker_infer(name: str, n: int, rounds: int, with_compiled: bool) -> dict:
+    """Inference of the plain backbone, the prompted one and (optionally) compiled prompts, alternated."""
+    import torch
+    from mmengine.analysis import get_model_complexity_info
+    import_codebases(name)
+    size = MODELS[name][2]
+    variants = {'plain': build(name, plain=True).eval(), 'protuning': build(name, 'protuning').eval()}
+    if with_compiled:
+        variants['compiled'] = build(name, 'protuning', compile_prompts=True).eval()
+    x = torch.rand(n, 3, size, size, device=device())
+    if os.environ.get('TRAINING_COST_CHANNELS_LAST') == '1':
+        x = x.contiguous(memory_format=torch.channels_last)
+    latency = {k: [] for k in variants}
     with torch.no_grad():
-        for r in range(infer_rounds + 1):
-            for key, model in infer.items():
-                sync()
-                start = time.perf_counter()
-                model(x)  # mode='tensor': backbone + neck + head, no post-processing
-                sync()
+        compile_s = timed(variants['compiled'], x) if with_compiled else None  # compiles here
+        for r in range(rounds + 1):
+            for key, model in variants.items():
+                t = timed(model, x)  # mode='tensor': backbone + neck + head, no post-processing
                 if r:
-                    latency[key].append(time.perf_counter() - start)
-        flops = {k: get_model_complexity_info(m, inputs=(x, ), show_table=False, show_arch=False)['flops']
-                 for k, m in infer.items()}
-    return dict(step=step, latency={k: statistics.median(v) for k, v in latency.items()}, flops=flops)
+                    latency[key].append(t)
+        flops = {k: get_model_complexity_info(variants[k], inputs=(x[:1], ), show_table=False,
+                                              show_arch=False)['flops'] for k in ('plain', 'protuning')}
+    return dict(latency={k: statistics.median(v) for k, v in latency.items()}, flops=flops, compile_s=compile_s)
 
 
 def run_worker(args: List[str], threads: int) -> dict:
@@ -227,23 +269,89 @@ def fmt_m(n: float) -> str:
     return f'{n / 1e6:.2f}M'
 
 
+def fmt_t(seconds: float) -> str:
+    return f'{seconds:.2f} s' if seconds >= 1 else f'{seconds * 1e3:.0f} ms'
+
+
 def table(results: Dict[str, dict]) -> str:
     rows = ['| model (input, batch) | paradigm | trainable | train step | × full | peak memory | × full |',
             '| --- | --- | --- | --- | --- | --- | --- |']
-    infer_rows = ['| model | FLOPs plain → Pro-tuned | × plain | latency plain → Pro-tuned (batch 1) | × plain |',
-                  '| --- | --- | --- | --- | --- |']
+    infer_rows = ['| model | batch | FLOPs × plain | latency plain | Pro-tuned | × plain | compiled prompts | × plain |'
+                  ' ≤ FLOPs + 0.03 |',
+                  '| --- | --- | --- | --- | --- | --- | --- | --- | --- |']
     for name, res in results.items():
-        _, size, n = MODELS[name][1:4]
-        full_t, full_m = res['time']['step']['full'], res['memory']['full']['peak']
-        for label in PARADIGMS:
-            t, m = res['time']['step'][label], res['memory'][label]
-            rows.append(f'| {name} ({size}², {n}) | {label} | {fmt_m(m["trainable"])} | {t:.2f} s | '
-                        f'{t / full_t:.2f} | {m["peak"] / 2**20:,.0f} MiB | {m["peak"] / full_m:.2f} |')
-        fl, lat = res['time']['flops'], res['time']['latency']
-        infer_rows.append(f'| {name} | {fl["plain"] / 1e9:.2f} → {fl["protuning"] / 1e9:.2f} G | '
-                          f'{fl["protuning"] / fl["plain"]:.3f} | {lat["plain"] * 1e3:.0f} → '
-                          f'{lat["protuning"] * 1e3:.0f} ms | {lat["protuning"] / lat["plain"]:.3f} |')
+        _, size, n = MODELS[name.split(' ')[0]][1:4]
+        if 'step' in res:
+            full_t, full_m = res['step']['full'], res['memory']['full']['peak']
+            for label in PARADIGMS:
+                t, m = res['step'][label], res['memory'][label]
+                rows.append(f'| {name} ({size}², {n}) | {label} | {fmt_m(m["trainable"])} | {t:.2f} s | '
+                            f'{t / full_t:.2f} | {m["peak"] / 2**20:,.0f} MiB | {m["peak"] / full_m:.2f} |')
+        for bs, inf in sorted(res.get('infer', {}).items(), key=lambda kv: int(kv[0])):
+            fl, lat = inf['flops'], inf['latency']
+            flops_ratio, ratio = fl['protuning'] / fl['plain'], lat['protuning'] / lat['plain']
+            comp = lat.get('compiled')
+            best = min(ratio, comp / lat['plain']) if comp else ratio
+            infer_rows.append(
+                f'| {name} ({size}²) | {bs} | {flops_ratio:.3f} | {fmt_t(lat["plain"])} | {fmt_t(lat["protuning"])} | '
+                f'{ratio:.3f} | {fmt_t(comp) if comp else "–"} | {comp / lat["plain"] if comp else float("nan"):.3f} | '
+                f'{"yes" if best <= flops_ratio + 0.03 else "no"} |')
     return '\n'.join(rows) + '\n\n' + '\n'.join(infer_rows)
+
+
+def machine(threads: int) -> str:
+    import torch
+    if torch.cuda.is_available():
+        return f'{torch.cuda.get_device_name()}, torch {torch.__version__}'
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open('/proc/cpuinfo') as f:
+            cpu = next((line.split(':', 1)[1].strip() for line in f if line.startswith('model name')), cpu)
+    except OSError:
+        pass
+    return f'{cpu}, {os.cpu_count()} cores, {threads} threads, torch {torch.__version__}'
+
+
+def write_docs(results: dict, meta: dict, path: str) -> None:
+    """Replace the block between the marker comments of ``path`` with this run's tables."""
+    with open(path) as f:
+        text = f.read()
+    if DOCS_BEGIN not in text or DOCS_END not in text:
+        raise SystemExit(f'{path} has no {DOCS_BEGIN} ... {DOCS_END} block to replace.')
+    block = (f'{DOCS_BEGIN}\nMeasured {meta["date"]} on {meta["machine"]}; `{meta["command"]}`; '
+             f'peak memory = {meta["how"]}.\n\n{table(results)}\n{DOCS_END}')
+    text = re.sub(re.escape(DOCS_BEGIN) + '.*?' + re.escape(DOCS_END), lambda _: block, text, flags=re.S)
+    with open(path, 'w') as f:
+        f.write(text)
+
+
+def plot(results: dict, meta: dict, path: str) -> None:
+    """Step time and peak memory per paradigm, relative to full fine-tuning, as grouped bars."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    names = [n for n, r in results.items() if 'step' in r]
+    labels = list(PARADIGMS)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), sharey=False)
+    width = 0.8 / len(labels)
+    for ax, what in zip(axes, ('step', 'memory')):
+        for i, label in enumerate(labels):
+            if what == 'step':
+                vals = [results[n]['step'][label] / results[n]['step']['full'] for n in names]
+            else:
+                vals = [results[n]['memory'][label]['peak'] / results[n]['memory']['full']['peak'] for n in names]
+            xs = [j + (i - (len(labels) - 1) / 2) * width for j in range(len(names))]
+            bars = ax.bar(xs, vals, width, label=label)
+            ax.bar_label(bars, fmt='%.2f', fontsize=7, padding=1)
+        ax.axhline(1.0, color='grey', lw=0.8, ls='--')
+        ax.set_xticks(range(len(names)), names)
+        ax.set_ylabel('× full fine-tuning')
+        ax.set_title('training step time' if what == 'step' else 'peak training memory')
+    axes[0].legend(fontsize=8, loc='upper left')
+    fig.suptitle(f'Cost per paradigm ({meta["machine"]}, {meta["date"]})', fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
 
 
 def main() -> None:
@@ -251,11 +359,21 @@ def main() -> None:
     parser.add_argument('--models', nargs='+', choices=list(MODELS), default=list(MODELS))
     parser.add_argument('--rounds', type=int, default=3, help='timed training steps per paradigm')
     parser.add_argument('--infer-rounds', type=int, default=10, help='timed inference passes per variant')
+    parser.add_argument('--infer-batches', type=int, nargs='+', default=[1, 32],
+                        help='inference batch sizes (classification models; dense models use 1)')
+    parser.add_argument('--no-compile', action='store_true', help='skip the compiled-prompts variant')
+    parser.add_argument('--no-train', action='store_true', help='inference only')
+    parser.add_argument('--channels-last', action='store_true',
+                        help='models and inputs in channels-last memory format (a config\'s channels_last=True)')
     parser.add_argument('--memory-steps', type=int, default=2, help='training steps per memory measurement')
     parser.add_argument('--threads', type=int, default=os.cpu_count(), help='CPU threads per worker')
     parser.add_argument('--json', help='also write the raw results to this file')
     parser.add_argument('--from-json', nargs='+', metavar='FILE',
-                        help='print the table from results saved with --json (one or more runs)')
+                        help='report results saved with --json (one or more runs) instead of measuring')
+    parser.add_argument('--docs', nargs='?', const=osp.join(ROOT, 'docs', 'benchmarks.md'), metavar='MD',
+                        help='write the tables into this markdown file (default docs/benchmarks.md)')
+    parser.add_argument('--plot', nargs='?', const=osp.join(ROOT, 'docs', 'figures', 'training_cost.png'),
+                        metavar='PNG', help='draw step time and memory per paradigm (default docs/figures/)')
     parser.add_argument('--worker', nargs='+', help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -265,36 +383,52 @@ def main() -> None:
         kind, name, *rest = args.worker
         if kind == 'memory':
             out = worker_memory(name, rest[0], args.memory_steps)
+        elif kind == 'time':
+            out = worker_time(name, args.rounds)
         else:
-            out = worker_time(name, args.rounds, args.infer_rounds)
+            out = worker_infer(name, int(rest[0]), args.infer_rounds, not args.no_compile)
         print(json.dumps(out))
         return
 
-    import torch
-    results = {}
     if args.from_json:
+        results, meta = {}, None
         for path in args.from_json:
             with open(path) as f:
-                results.update(json.load(f))
-        args.models = []
-    for name in args.models:
-        res = results[name] = dict(memory={})
-        for label in PARADIGMS:
-            res['memory'][label] = run_worker(['memory', name, label, '--memory-steps', str(args.memory_steps),
-                                               '--threads', str(args.threads)], args.threads)
-            print(f'{name} {label}: {res["memory"][label]}', file=sys.stderr, flush=True)
-        res['time'] = run_worker(['time', name, '--rounds', str(args.rounds), '--infer-rounds',
-                                  str(args.infer_rounds), '--threads', str(args.threads)], args.threads)
-        print(f'{name} time: {res["time"]}', file=sys.stderr, flush=True)
+                saved = json.load(f)
+            meta = saved.pop('_meta', meta)
+            results.update(saved)
+    else:
+        results = {}
+        common = ['--threads', str(args.threads)]
+        if args.channels_last:
+            os.environ['TRAINING_COST_CHANNELS_LAST'] = '1'  # inherited by the workers
+        for name in args.models:
+            res = results[name + (' (channels-last)' if args.channels_last else '')] = {}
+            if not args.no_train:
+                res['memory'] = {label: run_worker(['memory', name, label, '--memory-steps', str(args.memory_steps),
+                                                    *common], args.threads) for label in PARADIGMS}
+                print(f'{name} memory: {res["memory"]}', file=sys.stderr, flush=True)
+                res.update(run_worker(['time', name, '--rounds', str(args.rounds), *common], args.threads))
+                print(f'{name} step: {res["step"]}', file=sys.stderr, flush=True)
+            batches = args.infer_batches if MODELS[name][1] == 'mmpretrain' else [1]
+            res['infer'] = {}
+            for bs in batches:
+                extra = ['--no-compile'] if args.no_compile else []
+                res['infer'][str(bs)] = run_worker(['infer', name, str(bs), '--infer-rounds', str(args.infer_rounds),
+                                                    *extra, *common], args.threads)
+                print(f'{name} infer batch {bs}: {res["infer"][str(bs)]}', file=sys.stderr, flush=True)
+        how = next((r['memory']['full']['how'] for r in results.values() if 'memory' in r), 'n/a')
+        meta = dict(date=datetime.date.today().isoformat(), machine=machine(args.threads), how=how,
+                    command='python benchmarks/training_cost.py ' + ' '.join(sys.argv[1:]))
     if args.json:
         with open(args.json, 'w') as f:
-            json.dump(results, f, indent=1)
-    if not args.from_json:
-        dev = torch.cuda.get_device_name() if torch.cuda.is_available() else f'CPU, {args.threads} threads'
-        how = next(iter(results.values()))['memory']['full']['how']
-        print(f'Device: {dev}; torch {torch.__version__}; {args.rounds} timed training steps (median, after '
-              f'one warm-up), {args.infer_rounds} inference passes; peak memory = {how}.\n')
+            json.dump({**results, '_meta': meta}, f, indent=1)
+    print(f'{meta["machine"]}, {meta["date"]}; peak memory = {meta["how"]}.\n')
     print(table(results))
+    if args.docs:
+        write_docs(results, meta, args.docs)
+    if args.plot:
+        plot(results, meta, args.plot)
 
 
 if __name__ == '__main__':
