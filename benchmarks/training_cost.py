@@ -344,12 +344,14 @@ def plot(results: dict, meta: dict, path: str) -> None:
             bars = ax.bar(xs, vals, width, label=label)
             ax.bar_label(bars, fmt='%.2f', fontsize=7, padding=1)
         ax.axhline(1.0, color='grey', lw=0.8, ls='--')
-        ax.set_xticks(range(len(names)), names)
+        ax.set_ylim(0, ax.get_ylim()[1] * 1.08)
+        ax.set_xticks(range(len(names)), [n.replace(' (', '\n(') for n in names], fontsize=8)
         ax.set_ylabel('× full fine-tuning')
         ax.set_title('training step time' if what == 'step' else 'peak training memory')
-    axes[0].legend(fontsize=8, loc='upper left')
+    handles, names_ = axes[0].get_legend_handles_labels()
+    fig.legend(handles, names_, fontsize=8, loc='lower center', ncol=len(labels), frameon=False)
     fig.suptitle(f'Cost per paradigm ({meta["machine"]}, {meta["date"]})', fontsize=9)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     fig.savefig(path, dpi=120)
     plt.close(fig)
 
@@ -391,12 +393,13 @@ def main() -> None:
         return
 
     if args.from_json:
-        results, meta = {}, None
+        results, metas = {}, []
         for path in args.from_json:
             with open(path) as f:
                 saved = json.load(f)
-            meta = saved.pop('_meta', meta)
+            metas.append(saved.pop('_meta'))
             results.update(saved)
+        meta = dict(metas[0], command='`; `'.join(m['command'] for m in metas))
     else:
         results = {}
         common = ['--threads', str(args.threads)]
