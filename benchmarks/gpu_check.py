@@ -8,7 +8,7 @@ Models (each config's real input size and per-GPU batch):
 * ``upernet-r50``: ``configs/upernet_r50_protuning_ade20k.py`` (512² crops, 4; SyncBN on several GPUs)
 * ``htc-r50``: ``configs/htc_r50_protuning_coco.py`` (640x480 images resized to 1066x800, 2)
 
-Paradigms: ``head``, ``protuning``, ``protuning+cp`` (activation checkpointing, ``with_cp``),
+Paradigms: ``head``, ``protuning``, ``memory-mode`` (``with_cp``, and UperNet's memory-mode config),
 ``full``. Everything else is the config's own, changed only with ``--cfg-options``: synthetic data
 written on the fly by the test suite's generators (``tests/datagen*.py``; CIFAR-100, ADE20K and COCO
 layouts), random initialisation instead of the ImageNet checkpoints (``init_cfg=None``: no
@@ -38,10 +38,11 @@ from typing import List, Optional, Sequence
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from training_cost import MEMORY_MODE_CONFIGS  # noqa: E402
 from training_cost import PARADIGMS as _COST_PARADIGMS  # noqa: E402  (the same four paradigms)
 
-# CLI name -> (ProTuningBackbone paradigm, with_cp)
-PARADIGMS = {label.replace(' ', ''): spec for label, spec in _COST_PARADIGMS.items()}
+# CLI name -> (ProTuningBackbone paradigm, memory mode)
+PARADIGMS = {label.replace(' ', '-'): spec for label, spec in _COST_PARADIGMS.items()}
 
 
 @dataclass(frozen=True)
@@ -88,14 +89,16 @@ def command(model: str, paradigm: str, amp: bool, iters: int, gpus: int, data_di
             work_dir: str) -> List[str]:
     """The ``tools/train.py`` (1 GPU) or ``tools/dist_train.sh`` (several) command of one run."""
     spec = MODELS[model]
-    name, with_cp = PARADIGMS[paradigm]
+    name, memory_mode = PARADIGMS[paradigm]
+    # memory mode: with_cp, plus the heads' activation_checkpointing where the model has a memory-mode config
+    config = MEMORY_MODE_CONFIGS.get(model, spec.config) if memory_mode else spec.config
     options = [o.format(data=osp.join(data_dir, spec.data)) for o in spec.options]
-    options += [f'model.backbone.paradigm={name}', f'model.backbone.with_cp={with_cp}', *common_options(iters)]
-    args = [spec.config, '--work-dir', osp.join(work_dir, run_name(model, paradigm, amp))]
+    options += [f'model.backbone.paradigm={name}', f'model.backbone.with_cp={memory_mode}', *common_options(iters)]
+    args = [config, '--work-dir', osp.join(work_dir, run_name(model, paradigm, amp))]
     args += ['--amp'] if amp else []
     args += ['--cfg-options', *options]
     if gpus > 1:
-        return ['bash', 'tools/dist_train.sh', spec.config, str(gpus), *args[1:]]
+        return ['bash', 'tools/dist_train.sh', config, str(gpus), *args[1:]]
     return [sys.executable, 'tools/train.py', *args]
 
 

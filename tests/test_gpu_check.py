@@ -33,7 +33,7 @@ def cfg_options(cmd: list) -> dict:
 
 
 def test_dry_run_on_two_gpus_uses_dist_train_with_the_right_options():
-    cmds = dry_run('--models', 'htc-r50', 'resnet50', '--paradigms', 'protuning+cp', 'full', '--amp', 'on',
+    cmds = dry_run('--models', 'htc-r50', 'resnet50', '--paradigms', 'memory-mode', 'full', '--amp', 'on',
                    '--gpus', '2', '--iters', '12', '--warmup', '2')
     assert len(cmds) == 4
     for cmd, (config, paradigm, with_cp) in zip(cmds, [
@@ -60,9 +60,12 @@ def test_dry_run_on_one_gpu_uses_train_py_and_both_amp_settings():
 
 @pytest.mark.parametrize('model', list(gpu_check.MODELS))
 def test_options_turn_the_real_config_into_a_short_synthetic_run(model, tmp_path):
-    cmd = gpu_check.command(model, 'protuning+cp', True, 20, 1, str(tmp_path / 'data'), str(tmp_path))
-    cfg = Config.fromfile(str(ROOT / gpu_check.MODELS[model].config))
+    cmd = gpu_check.command(model, 'memory-mode', True, 20, 1, str(tmp_path / 'data'), str(tmp_path))
+    config = cmd[2]  # memory mode: UperNet's memory-mode config (head activation checkpointing)
+    assert config == gpu_check.MEMORY_MODE_CONFIGS.get(model, gpu_check.MODELS[model].config)
+    cfg = Config.fromfile(str(ROOT / config))
     cfg.merge_from_dict(cfg_options(cmd))
+    assert bool(cfg.get('activation_checkpointing')) is (model in gpu_check.MEMORY_MODE_CONFIGS)
     assert cfg.train_cfg == dict(type='IterBasedTrainLoop', max_iters=20)
     assert cfg.val_cfg is None and cfg.val_dataloader is None and cfg.test_dataloader is None
     assert cfg.model.backbone.paradigm == 'protuning' and cfg.model.backbone.with_cp is True
