@@ -38,8 +38,8 @@ from typing import List, Optional, Sequence
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from training_cost import MEMORY_MODE_CONFIGS  # noqa: E402
-from training_cost import PARADIGMS as _COST_PARADIGMS  # noqa: E402  (the same four paradigms)
+# the same four paradigms, and the memory-mode configs
+from training_cost import MEMORY_MODE_CONFIGS, PARADIGMS as _COST_PARADIGMS  # noqa: E402
 
 # CLI name -> (ProTuningBackbone paradigm, memory mode)
 PARADIGMS = {label.replace(' ', '-'): spec for label, spec in _COST_PARADIGMS.items()}
