@@ -214,3 +214,47 @@ def test_generated_annotations_are_consistent(coco):
         metric.process({}, [dict(img_id=img['id'], ori_shape=(img['height'], img['width']), pred_instances=pred)])
     results = metric.evaluate(size=len(gt['images']))
     assert results['coco/bbox_mAP'] == pytest.approx(1.0) and results['coco/segm_mAP'] == pytest.approx(1.0)
+
+
+def test_htc_memory_mode_list_keeps_gradients(coco, tmp_path):
+    """configs/detection/_base_/memory_mode/htc.py: one real HTC step (generated COCO) with and without
+    the neck/heads checkpointed gives the same losses and gradients (BN statistics unchanged)."""
+    import copy
+    import random
+
+    from mmengine.config import Config, DictAction
+    from mmengine.registry import RUNNERS
+
+    from protuning_mm.models import turn_on_activation_checkpointing
+
+    parser = __import__('argparse').ArgumentParser()
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    cfg = Config.fromfile(HTC)
+    cfg.merge_from_dict(parser.parse_args(['--cfg-options', *coco['options']]).cfg_options)
+    cfg.work_dir = str(tmp_path)
+    regions = Config.fromfile('configs/detection/_base_/memory_mode/htc.py').activation_checkpointing
+    runner = RUNNERS.build(cfg)
+    batch = next(iter(runner.train_dataloader))
+    plain = runner.model.train()
+    memory = copy.deepcopy(plain)
+    memory.backbone.with_cp = True
+    assert len(turn_on_activation_checkpointing(memory, regions)) == 9
+
+    def step(model):
+        torch.manual_seed(0)
+        random.seed(0)
+        np.random.seed(0)
+        losses = model(**model.data_preprocessor(copy.deepcopy(batch), True), mode='loss')
+        total, _ = model.parse_losses(losses)
+        total.backward()
+        grads = {n: p.grad for n, p in model.named_parameters() if p.grad is not None}
+        stats = {n: b.clone() for n, b in model.named_buffers() if 'running' in n}
+        return total.detach(), grads, stats
+
+    (loss0, grads0, stats0), (loss1, grads1, stats1) = step(plain), step(memory)
+    torch.testing.assert_close(loss1, loss0)
+    assert grads0.keys() == grads1.keys() and any(k.startswith('backbone.prompts.') for k in grads0)
+    for k in grads0:
+        torch.testing.assert_close(grads1[k], grads0[k], rtol=1e-3, atol=1e-5, msg=k)
+    for k in stats0:
+        torch.testing.assert_close(stats1[k], stats0[k], msg=k)
