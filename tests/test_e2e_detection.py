@@ -223,7 +223,7 @@ def test_htc_memory_mode_list_keeps_gradients(coco, tmp_path):
     import random
 
     from mmengine.config import Config, DictAction
-    from mmengine.registry import RUNNERS
+    from mmengine.registry import RUNNERS, DefaultScope
 
     from protuning_mm.models import turn_on_activation_checkpointing
 
@@ -233,8 +233,9 @@ def test_htc_memory_mode_list_keeps_gradients(coco, tmp_path):
     cfg.merge_from_dict(parser.parse_args(['--cfg-options', *coco['options']]).cfg_options)
     cfg.work_dir = str(tmp_path)
     regions = Config.fromfile('configs/detection/_base_/memory_mode/htc.py').activation_checkpointing
-    runner = RUNNERS.build(cfg)
-    batch = next(iter(runner.train_dataloader))
+    with DefaultScope.overwrite_default_scope('mmdet'):  # the runner's scope must not outlive this test
+        runner = RUNNERS.build(cfg)
+        batch = next(iter(runner.train_dataloader))
     plain = runner.model.train()
     memory = copy.deepcopy(plain)
     memory.backbone.with_cp = True
