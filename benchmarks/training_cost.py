@@ -55,10 +55,13 @@ MODELS = {
                dict(type='AdamW', lr=1e-4, weight_decay=0.05)),
     'upernet-r50': ('configs/upernet_r50_protuning_ade20k.py', 'mmseg', 512, 2,
                     dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=5e-4)),
+    'fcn-r50': ('configs/fcn_r50-d8_protuning_ade20k.py', 'mmseg', 512, 2,
+                dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=5e-4)),
 }
 # name -> config whose `activation_checkpointing` the memory mode applies to the trained heads
 MEMORY_MODE_CONFIGS = {
     'upernet-r50': 'configs/segmentation/upernet/upernet_r50_protuning-memory_80k_ade20k-512x512.py',
+    'fcn-r50': 'configs/segmentation/fcn/fcn_r50-d8_protuning-memory_80k_ade20k-512x512.py',
 }
 # label -> (ProTuningBackbone paradigm, memory mode)
 PARADIGMS = {
@@ -292,9 +295,10 @@ def table(results: Dict[str, dict]) -> str:
             flops_ratio, ratio = fl['protuning'] / fl['plain'], lat['protuning'] / lat['plain']
             comp = lat.get('compiled')
             best = min(ratio, comp / lat['plain']) if comp else ratio
+            comp_ratio = f'{comp / lat["plain"]:.3f}' if comp else '–'
             infer_rows.append(
                 f'| {name} ({size}²) | {bs} | {flops_ratio:.3f} | {fmt_t(lat["plain"])} | {fmt_t(lat["protuning"])} | '
-                f'{ratio:.3f} | {fmt_t(comp) if comp else "–"} | {comp / lat["plain"] if comp else float("nan"):.3f} | '
+                f'{ratio:.3f} | {fmt_t(comp) if comp else "–"} | {comp_ratio} | '
                 f'{"yes" if best <= flops_ratio + 0.03 else "no"} |')
     return '\n'.join(rows) + '\n\n' + '\n'.join(infer_rows)
 
