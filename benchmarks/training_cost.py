@@ -112,9 +112,9 @@ def build(name: str, paradigm: str = 'protuning', memory_mode: bool = False, pla
     init_default_scope(MODELS[name][1])
     model = REGISTRY.build(model_cfg(name, paradigm, memory_mode, plain, compile_prompts))
     model.init_weights()
-    if memory_mode and memory_mode_regions(name):
-        # what ProTuningRunner does with the config key
-        turn_on_activation_checkpointing(model, memory_mode_regions(name))
+    regions = memory_mode_regions(name) if memory_mode else []
+    if regions:  # what ProTuningRunner does with the config key
+        turn_on_activation_checkpointing(model, regions)
     # Single process: SyncBN (mmseg configs) would fail outside DDP; the Runner reverts it too.
     model = revert_sync_batchnorm(model).to(device())
     if os.environ.get('TRAINING_COST_CHANNELS_LAST') == '1':  # what channels_last=True in a config does

@@ -13,25 +13,11 @@ and are registered by importing this module, which classification configs list::
 this module where mmpretrain is imported already, and our ``tools/train.py`` and ``tools/test.py``
 import it for a config with ``default_scope='mmpretrain'``.
 """
-from .utils.optional import MMPRETRAIN_REQUIREMENT, is_missing
+from . import datasets, evaluation
 
-try:
-    from .datasets.cifar_c import BENCHMARK_CORRUPTIONS, CIFAR10C, CIFAR100C, EXTRA_CORRUPTIONS
-    from .datasets.cifar_lt import CIFAR10LT, CIFAR100LT, long_tail_counts
-    from .datasets.clothing1m import Clothing1M
-    from .datasets.few_shot import FewShotDataset
-    from .datasets.imagenet_ar import ImageNetA, ImageNetR
-    from .datasets.stanford_dogs import StanfordDogs
-    from .evaluation.corruption_accuracy import CorruptionAccuracy
-    from .evaluation.subset_accuracy import SubsetAccuracy
-except ImportError as error:
-    if not is_missing(error, 'mmpretrain'):
-        raise
-    raise ImportError(f'{__name__} (the classification data sets and metrics) needs mmpretrain, which is not '
-                      f'installed: pip install "{MMPRETRAIN_REQUIREMENT}".') from error
-
-__all__ = [
-    'CIFAR10LT', 'CIFAR100LT', 'long_tail_counts', 'CIFAR10C', 'CIFAR100C', 'BENCHMARK_CORRUPTIONS',
-    'EXTRA_CORRUPTIONS', 'ImageNetA', 'ImageNetR', 'StanfordDogs', 'Clothing1M', 'FewShotDataset',
-    'CorruptionAccuracy', 'SubsetAccuracy'
-]
+# Each name comes through its package's lazy loader (utils/optional.py), which imports and so registers
+# the submodule, and without mmpretrain raises the ImportError that names the fix.
+__all__ = [*datasets.CLASSIFICATION_NAMES, *evaluation.CLASSIFICATION_NAMES]
+for _package in (datasets, evaluation):
+    globals().update({name: getattr(_package, name) for name in _package.CLASSIFICATION_NAMES})
+del _package
