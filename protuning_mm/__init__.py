@@ -27,16 +27,7 @@ if 'mmpretrain' in sys.modules:  # a classification user: register our data sets
     from . import classification  # noqa: E402,F401
 
 
-def __getattr__(name: str) -> object:
-    # CIFAR10LT/CIFAR100LT need mmpretrain: imported on first use, so that ``import protuning_mm``
-    # does not import mmpretrain, and without it only using them fails (with an ImportError naming the fix).
-    if name in ('CIFAR10LT', 'CIFAR100LT'):
-        return getattr(datasets, name)
-    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
-
-
 __all__ = [
     '__version__', 'ProTuningBackbone', 'PromptBlock', 'ParamReportHook', 'param_report',
-    'get_adapter', 'register_adapter', 'supported_backbones', 'allow_mmengine_checkpoints',
-    'CIFAR10LT', 'CIFAR100LT'
+    'get_adapter', 'register_adapter', 'supported_backbones', 'allow_mmengine_checkpoints'
 ]

@@ -109,7 +109,7 @@ def test_import_after_mmpretrain_registers_ours():
     import mmpretrain.registry
     import protuning_mm
 
-    assert mmpretrain.registry.DATASETS.get('CIFAR100LT') is protuning_mm.CIFAR100LT
+    assert mmpretrain.registry.DATASETS.get('CIFAR100LT') is protuning_mm.datasets.CIFAR100LT
     assert mmpretrain.registry.METRICS.get('SubsetAccuracy') is protuning_mm.evaluation.SubsetAccuracy
     print('OK')
     ''')

@@ -260,4 +260,5 @@ def test_url_checkpoints_load_through_mmengine(setup, monkeypatch):
     assert urls == ['https://example.com/cls_delta.pth']
     expected = outputs('cls', setup['server']('cls', setup['images'], return_datasamples=True))
     got = outputs('cls', server('cls', setup['images'], return_datasamples=True))
+    assert len(got) == len(expected) > 0
     assert all(torch.equal(a, b) for a, b in zip(got, expected))

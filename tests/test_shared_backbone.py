@@ -86,13 +86,16 @@ def test_with_cp_is_installed_and_removable():
     blocks = model.adapter.blocks()
     assert model.shared.checkpointed_blocks == blocks
     assert all('forward' in vars(b) for b in blocks)
-    model(x)[-1].sum().backward()  # checkpointed blocks run
+    model(x)[-1].sum().backward()  # checkpointed blocks run, and the gradient reaches every prompt
+    assert all(p.grad is not None for n, p in model.prompts.named_parameters() if 'conv2' in n)
 
     model.with_cp = False
     assert not model.with_cp and model.shared.checkpointed_blocks == []
     assert not any('forward' in vars(m) for m in model.backbone.modules())
     model.eval()
-    for got, expected in zip(run(model, x), run(plain, x)):
+    got_all, expected_all = run(model, x), run(plain, x)
+    assert len(got_all) == len(expected_all) > 0
+    for got, expected in zip(got_all, expected_all):
         assert torch.equal(got, expected)
 
     model.with_cp = True

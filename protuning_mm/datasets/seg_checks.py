@@ -9,8 +9,8 @@ Two mistakes in a segmentation data set do not fail clearly upstream:
   ``IoUMetric`` silently drops out-of-range ids from its histogram.
 
 :class:`CheckSegLabels` is a pipeline transform placed right after ``LoadAnnotations`` and checks
-every loaded pair. :class:`~protuning_mm.engine.SegClassCheckHook` (a hook, so it lives in
-``protuning_mm.engine``; re-exported here for old imports) checks, before training, validation and
+every loaded pair. :class:`~protuning_mm.engine.SegClassCheckHook` (a hook, in
+``protuning_mm.engine``) checks, before training, validation and
 testing, that the decode heads, the data set's ``metainfo['classes']`` and the transform agree on
 the class count (mmdet's ``NumClassCheckHook`` does the first half of this for detection).
 
@@ -73,11 +73,3 @@ class CheckSegLabels(BaseTransform):
     def __repr__(self) -> str:
         return f'{type(self).__name__}(num_classes={self.num_classes}, ignore_index={self.ignore_index})'
 
-
-def __getattr__(name: str):
-    # SegClassCheckHook moved to protuning_mm.engine; old imports still find it (imported late:
-    # protuning_mm.engine imports this module for CheckSegLabels).
-    if name == 'SegClassCheckHook':
-        from ..engine.seg_class_check import SegClassCheckHook
-        return SegClassCheckHook
-    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

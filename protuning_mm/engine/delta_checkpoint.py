@@ -268,7 +268,7 @@ def full_to_delta(model: nn.Module,
 def _same_tensor(a: Optional[torch.Tensor], b: Optional[torch.Tensor]) -> bool:
     """Whether two tensors have the same dtype, shape and values (a missing one never matches)."""
     return (isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor) and a.dtype == b.dtype
-            and a.shape == b.shape and torch.equal(a.cpu(), b.cpu()))
+            and a.shape == b.shape and torch.equal(a, b.to(a.device)))
 
 
 def complete_delta(model: nn.Module,
