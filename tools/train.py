@@ -75,8 +75,9 @@ def main() -> None:
         cfg.resume, cfg.load_from = True, args.resume
     use_atomic_checkpoints(cfg)  # a crash mid-save cannot leave a half epoch_N.pth
 
-    if cfg.get('runner_type') != 'ProTuningRunner':  # ProTuningRunner.from_cfg checks it itself
-        check_delta_checkpoint_cfg(cfg)  # the switch without its hook would save full checkpoints
+    # The switch without its hook would save full checkpoints. ProTuningRunner.from_cfg checks it too (for
+    # mmdet's/mmseg's train.py); here it comes first, before the data checks, as a config error should.
+    check_delta_checkpoint_cfg(cfg)
     check_data_paths(cfg, splits=('train', 'val'))
     check_mmcv_ops(cfg)  # on a GPU: stop now, not at iteration 1, if mmcv's ops cannot run there
     setup_cpu_distributed(cfg, args.launcher)
