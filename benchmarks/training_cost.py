@@ -195,7 +195,7 @@ def worker_memory(name: str, label: str, steps: int) -> dict:
     if torch.cuda.is_available():
         torch.cuda.reset_peak_memory_stats()
     paradigm, memory_mode = PARADIGMS[label]
-    model = build(name, paradigm, memory_mode)
+    model = build(name, paradigm, memory_mode).train()  # what the train loop does first
     optim = optim_wrapper(name, model)
     for _ in range(steps):
         model.train_step(data, optim)
@@ -214,7 +214,9 @@ def worker_time(name: str, rounds: int) -> dict:
     data = batch(name, size, n)
     runs = {}
     for label, (paradigm, memory_mode) in PARADIGMS.items():
-        model = build(name, paradigm, memory_mode)
+        # .train() as mmengine's train loop calls it: the frozen backbone's BatchNorm then runs in
+        # eval mode (the wrapper's train()); without it every BN would use batch statistics.
+        model = build(name, paradigm, memory_mode).train()
         runs[label] = (model, optim_wrapper(name, model), [])
     for r in range(rounds + 1):  # round 0 warms up (allocations, oneDNN/cuDNN kernel selection)
         for model, optim, times in runs.values():
