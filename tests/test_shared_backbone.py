@@ -91,7 +91,8 @@ def test_with_cp_is_installed_and_removable():
 
     model.with_cp = False
     assert not model.with_cp and model.shared.checkpointed_blocks == []
-    assert not any('forward' in vars(m) for m in model.backbone.modules())
+    # What is left set on the inner module: the frozen BatchNorm layers' affine forwards.
+    assert {type(m) for m in model.backbone.modules() if 'forward' in vars(m)} == {nn.BatchNorm2d}
     model.eval()
     got_all, expected_all = run(model, x), run(plain, x)
     assert len(got_all) == len(expected_all) > 0
@@ -120,7 +121,32 @@ def test_checkpointing_follows_every_wrapper_and_every_hook():
     shared.remove(owner)
     assert shared.checkpointed_blocks == blocks
     b.with_cp = False
-    assert shared.checkpointed_blocks == [] and not any('forward' in vars(m) for m in a.backbone.modules())
+    assert shared.checkpointed_blocks == []
+    assert not any('forward' in vars(m) for m in blocks)
+
+
+def test_frozen_norm_forwards_are_installed_and_undone():
+    """Frozen BatchNorm layers get the affine forward while a wrapper runs on the module (set by
+    train(), so layers that replace others later get it too); the last wrapper's removal undoes it."""
+    model = build(0).train()
+    norms = [m for m in model.backbone.modules() if isinstance(m, nn.BatchNorm2d)]
+    assert norms and all('forward' in vars(m) for m in norms)
+    new = nn.BatchNorm2d(64).requires_grad_(False)
+    model.backbone.bn1 = new  # as revert_sync_batchnorm replaces layers
+    model.train()
+    assert 'forward' in vars(new)
+    keys = set(model.state_dict())
+    model.shared.remove(model)
+    assert not any('forward' in vars(m) for m in model.backbone.modules())
+    assert set(model.state_dict()) == keys
+
+
+def test_trained_norms_keep_their_own_forward():
+    for paradigm in ('full', 'partial-1'):
+        model = build(0, paradigm=paradigm).train()
+        trained = [m for m in model.backbone.modules()
+                   if isinstance(m, nn.BatchNorm2d) and m.weight.requires_grad]
+        assert trained and not any('forward' in vars(m) for m in trained), paradigm
 
 
 def test_deepcopy_copies_the_state_with_the_module():

@@ -8,7 +8,8 @@ adapter on its own layers):
 * ``module``: the inner backbone itself;
 * the forward hooks each wrapper installed on its submodules (context and prompt hooks), by wrapper;
 * ``active``: the wrapper whose prompts run now (the others' hooks pass outputs through);
-* the activation-checkpointed forwards of its blocks (``with_cp``), while any wrapper asks for them.
+* the activation-checkpointed forwards of its blocks (``with_cp``), while any wrapper asks for them;
+* the affine forwards of its frozen BatchNorm layers (:mod:`.frozen_norm`), while any wrapper runs on it.
 
 Wrappers on one module share one instance: :meth:`SharedBackbone.of` returns it.
 """
@@ -20,6 +21,12 @@ import torch.nn as nn
 from torch.utils.hooks import RemovableHandle
 
 from .activation_checkpointing import checkpointed_call
+from .frozen_norm import frozen_norm_forward, use_frozen_norm_forward
+
+
+def _has_frozen_norm_forward(norm: nn.Module) -> bool:
+    forward = vars(norm).get('forward')
+    return isinstance(forward, partial) and forward.func is frozen_norm_forward
 
 
 def _is_checkpointed(block: nn.Module) -> bool:
@@ -51,6 +58,7 @@ class SharedBackbone:
         self._hooks: Dict[Any, List[Tuple[nn.Module, RemovableHandle]]] = {}
         self._checkpointing_owners: List[Any] = []
         self._blocks: List[nn.Module] = []
+        self._norms: List[nn.Module] = []
         _STATES[id(module)] = self
 
     @classmethod
@@ -86,6 +94,11 @@ class SharedBackbone:
         if self.active is owner:
             self.active = None
         self._update_checkpointing()
+        if not self._hooks:  # the last wrapper left: the module gets its own norm forwards back
+            for norm in self._norms:
+                if _has_frozen_norm_forward(norm):
+                    del norm.forward
+            self._norms = []
 
     def _remove_hooks(self, owner: Any) -> None:
         for _, handle in self._hooks.pop(owner, []):
@@ -105,6 +118,12 @@ class SharedBackbone:
 
     def is_active(self, owner: Any) -> bool:
         return self.active is owner
+
+    # -- frozen BatchNorm -------------------------------------------------------------------------
+    def use_frozen_norms(self) -> None:
+        """Give the frozen BatchNorm layers the affine forward of :mod:`.frozen_norm` (autograd then
+        stores no input for them); again after layers were replaced (``revert_sync_batchnorm``)."""
+        self._norms += use_frozen_norm_forward(self.module)
 
     # -- activation checkpointing (with_cp) ------------------------------------------------------
     def checkpoint_blocks(self, owner: Any, blocks: Sequence[nn.Module]) -> List[nn.Module]:
