@@ -2,6 +2,7 @@ import pytest
 import torch
 
 from protuning_mm.models import PromptBlock
+from protuning_mm.models.prompt_block import _Blend
 
 
 @pytest.mark.parametrize('se_position', ['output', 'hidden', 'none'])
@@ -93,6 +94,21 @@ def test_blend_gradients_match_the_written_out_formula():
     for n, p in fused.named_parameters():
         torch.testing.assert_close(fused_grads[n], p.grad, msg=n)
     torch.testing.assert_close(fused_x, x.grad)
+
+
+@pytest.mark.parametrize('scale_shape', [(3, 4, 1, 1), ()])
+@pytest.mark.parametrize('channels_last', [False, True])
+def test_blend_backward_is_the_derivative(scale_shape, channels_last):
+    """The blend's own backward (the scale's gradient summed per sample) against finite differences."""
+    def tensor(*shape):
+        t = torch.randn(shape, dtype=torch.double)
+        if channels_last and t.dim() == 4 and shape[-1] > 1:
+            t = t.contiguous(memory_format=torch.channels_last)
+        return t.requires_grad_()
+
+    x, y, scale = tensor(3, 4, 5, 6), tensor(3, 4, 5, 6), tensor(*scale_shape)
+    assert torch.autograd.gradcheck(_Blend.apply, (x, y, scale))
+    assert torch.autograd.gradcheck(_Blend.apply, (x.detach(), y, scale.detach()))  # y alone
 
 
 def test_channels_last_stays_channels_last_and_input_is_untouched():

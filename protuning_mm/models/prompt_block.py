@@ -39,6 +39,33 @@ class SqueezeExcite(nn.Module):
         return x * self.gate(x)
 
 
+class _Blend(torch.autograd.Function):
+    """``x + y * scale`` for ``scale`` of shape ``(N, C, 1, 1)`` or a scalar, with a leaner backward.
+
+    Autograd's own backward of ``addcmul`` materialises ``grad * y`` (to be summed down to the
+    scale's shape) and ``grad * scale`` at the same time: two stage-sized maps, which at the first
+    prompt block are the peak of a memory-mode step. Here the scale's gradient is summed one
+    sample at a time, so only one map (``grad * scale``) is ever allocated in full.
+    """
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, y: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(y if ctx.needs_input_grad[2] else None, scale)
+        return torch.addcmul(x, y, scale)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        y, scale = ctx.saved_tensors
+        grad_x = grad if ctx.needs_input_grad[0] else None
+        grad_scale = None
+        if ctx.needs_input_grad[2]:
+            spatial = tuple(range(1, grad.dim() - 1))  # per sample: all but N and C
+            per_sample = torch.stack([(g * v).sum(spatial) for g, v in zip(grad, y)])  # (N, C)
+            grad_scale = per_sample.view(grad.shape[:2] + (1, ) * (grad.dim() - 2)).sum_to_size(scale.shape)
+        grad_y = grad * scale if ctx.needs_input_grad[1] else None
+        return grad_x, grad_y, grad_scale
+
+
 @MODELS.register_module()
 class PromptBlock(BaseModule):
     """One prompt block: 1x1 conv -> kxk depthwise conv -> 1x1 conv, with an SE gate.
@@ -155,6 +182,8 @@ class PromptBlock(BaseModule):
         y = self._ungated(x)
         scale = self.beta * self.se_output.gate(y) if self.se_position == 'output' else self.beta
         needs_grad = torch.is_grad_enabled() and (x.requires_grad or y.requires_grad or scale.requires_grad)
-        if needs_grad or torch.result_type(x, y) != y.dtype:  # (under autocast y may be narrower)
+        if needs_grad:
+            return _Blend.apply(x, y, scale)
+        if torch.result_type(x, y) != y.dtype:  # (under autocast y may be narrower)
             return torch.addcmul(x, y, scale)
         return torch.addcmul(x, y, scale, out=y)
