@@ -18,7 +18,7 @@ from mmengine.model import BaseModule
 from mmengine.registry import MODELS
 
 from ..adapters import StageSpec, get_adapter
-from .activation_checkpointing import checkpointed_call
+from .activation_checkpointing import checkpointed_call, mark_recomputable
 from .prompt_block import PromptBlock
 from .shared_backbone import SharedBackbone
 from .tuning import Paradigm, parse_paradigm
@@ -311,7 +311,12 @@ class ProTuningBackbone(BaseModule):
         prompt = self.prompts[spec.name.replace('.', '_')]
         if self._with_cp:
             # Only the prompt blocks are recomputed in backward, never this hook or the context.
-            return rebuild(checkpointed_call(prompt, type(prompt).__call__, fmap))
+            prompted = checkpointed_call(prompt, type(prompt).__call__, fmap)
+            if prompted.requires_grad:
+                # The prompt's checkpoint keeps fmap; a checkpointed block that takes the prompted
+                # map as input then keeps fmap too and recomputes the prompt, instead of a second map.
+                mark_recomputable(prompted, prompt, fmap)
+            return rebuild(prompted)
         return rebuild(prompt(fmap))
 
     def forward(self, *args, **kwargs) -> Any:
