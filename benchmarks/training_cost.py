@@ -25,7 +25,8 @@ Never a test: timings depend on the machine.
 Usage:
     python benchmarks/training_cost.py [--models resnet50 swin-s deit-s upernet-r50]
                                        [--rounds 3] [--infer-rounds 10] [--infer-batches 1 32]
-                                       [--threads N] [--json OUT] [--docs] [--plot PNG]
+                                       [--threads N] [--omp-wait-policy PASSIVE] [--json OUT]
+                                       [--docs] [--plot PNG]
     python benchmarks/training_cost.py --from-json OUT1 OUT2 ... [--docs] [--plot PNG]
 """
 import argparse
@@ -251,12 +252,17 @@ def worker_infer(name: str, n: int, rounds: int, with_compiled: bool) -> dict:
     return dict(latency={k: statistics.median(v) for k, v in latency.items()}, flops=flops, compile_s=compile_s)
 
 
-def run_worker(args: List[str], threads: int) -> dict:
+def run_worker(args: List[str], threads: int, wait_policy: str = 'default') -> dict:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [ROOT, os.environ.get('PYTHONPATH')])),
                OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
-    # On a CPU shared with other jobs, OpenMP threads that spin while waiting for a descheduled
-    # sibling made steps 5-20x slower here; passive waiting measures the model, not the contention.
-    env.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
+    # OpenMP's own default (spin a while, then sleep) is what users run with, and on an idle machine
+    # the fairest. On a CPU shared with other jobs, threads that spin while waiting for a
+    # descheduled sibling made steps 5-20x slower here: PASSIVE then measures the model, not the
+    # contention, but it also adds a thread wake-up to every parallel op, which nearly doubled
+    # ResNet-50's batch-1 latency (30.6 -> 55.8 ms) and weighs most on models with many small ops.
+    env.pop('OMP_WAIT_POLICY', None)
+    if wait_policy != 'default':
+        env['OMP_WAIT_POLICY'] = wait_policy
     if args[0] == 'memory':
         # A fixed mmap threshold stops glibc from raising it after large frees, so every tensor
         # above 64 KiB lives in its own mapping and is returned to the OS when freed: the peak RSS
@@ -375,6 +381,8 @@ def main() -> None:
                         help='models and inputs in channels-last memory format (a config\'s channels_last=True)')
     parser.add_argument('--memory-steps', type=int, default=2, help='training steps per memory measurement')
     parser.add_argument('--threads', type=int, default=os.cpu_count(), help='CPU threads per worker')
+    parser.add_argument('--omp-wait-policy', choices=['default', 'PASSIVE', 'ACTIVE'], default='default',
+                        help="OpenMP threads' wait policy in the workers (PASSIVE on a machine shared with other jobs)")
     parser.add_argument('--json', help='also write the raw results to this file')
     parser.add_argument('--from-json', nargs='+', metavar='FILE',
                         help='report results saved with --json (one or more runs) instead of measuring')
@@ -415,19 +423,21 @@ def main() -> None:
             res = results[name + (' (channels-last)' if args.channels_last else '')] = {}
             if not args.no_train:
                 res['memory'] = {label: run_worker(['memory', name, label, '--memory-steps', str(args.memory_steps),
-                                                    *common], args.threads) for label in PARADIGMS}
+                                                    *common], args.threads, args.omp_wait_policy) for label in PARADIGMS}
                 print(f'{name} memory: {res["memory"]}', file=sys.stderr, flush=True)
-                res.update(run_worker(['time', name, '--rounds', str(args.rounds), *common], args.threads))
+                res.update(run_worker(['time', name, '--rounds', str(args.rounds), *common], args.threads,
+                                      args.omp_wait_policy))
                 print(f'{name} step: {res["step"]}', file=sys.stderr, flush=True)
             batches = args.infer_batches if MODELS[name][1] == 'mmpretrain' else [1]
             res['infer'] = {}
             for bs in batches:
                 extra = ['--no-compile'] if args.no_compile else []
                 res['infer'][str(bs)] = run_worker(['infer', name, str(bs), '--infer-rounds', str(args.infer_rounds),
-                                                    *extra, *common], args.threads)
+                                                    *extra, *common], args.threads, args.omp_wait_policy)
                 print(f'{name} infer batch {bs}: {res["infer"][str(bs)]}', file=sys.stderr, flush=True)
         how = next((r['memory']['full']['how'] for r in results.values() if 'memory' in r), 'n/a')
-        meta = dict(date=datetime.date.today().isoformat(), machine=machine(args.threads), how=how,
+        policy = '' if args.omp_wait_policy == 'default' else f', OMP_WAIT_POLICY={args.omp_wait_policy}'
+        meta = dict(date=datetime.date.today().isoformat(), machine=machine(args.threads) + policy, how=how,
                     command='python benchmarks/training_cost.py ' + ' '.join(sys.argv[1:]))
     if args.json:
         with open(args.json, 'w') as f:
