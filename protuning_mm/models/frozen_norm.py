@@ -7,8 +7,8 @@ input ``x`` whenever a gradient flows through it (it could be asked for the weig
 Behind the first prompt block every frozen BatchNorm of the backbone is in that position, so
 Pro-tuning stored one map per BatchNorm (ResNet-50: 53 of them) that the backward never reads.
 Written as ``addcmul(shift, x, scale)`` with constant ``scale`` and ``shift``, the backward needs
-only ``scale``: Pro-tuning's peak training memory for ResNet-50 at batch 8 falls from 0.74x to
-about 0.55x of full fine-tuning's (docs/benchmarks.md), for the same gradients.
+only ``scale``: Pro-tuning's peak training memory for ResNet-50 at batch 8 fell from 0.74x to
+0.56x of full fine-tuning's (docs/benchmarks.md), for the same gradients.
 
 The layers stay what they are (same class, parameters, buffers and state dict); only their
 ``forward`` attribute is set, and it falls back to the class's own forward whenever the
