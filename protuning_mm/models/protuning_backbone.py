@@ -82,8 +82,9 @@ class ProTuningBackbone(BaseModule):
             per forward; each stage's prompt blocks are checkpointed on their own, inside the
             hook, and a block fed a prompted map stores the prompt's input and recomputes the map
             rather than storing both. Gradients and BatchNorm running statistics are unchanged; a
-            training step costs about one extra forward of the backbone and two of the prompts. Can be switched later (``model.with_cp =
-            False`` gives the blocks their own forward back). Defaults to False.
+            training step costs about one extra forward of the backbone and two of the prompts.
+            Can be switched later (``model.with_cp = False`` gives the blocks their own forward
+            back). Defaults to False.
         compile_prompts (bool | dict): Compile each stage's prompt blocks with ``torch.compile``
             (``nn.Module.compile``: the state dict, hooks and checkpoints stay as they are); a dict
             is passed to ``torch.compile`` (e.g. ``dict(mode='max-autotune')``). The first forward
