@@ -98,8 +98,9 @@ def test_values_equal_a_direct_computation(with_cp):
         handle.remove()
     assert leftover_hooks(model, optim_wrapper.optimizer) == 0
     # Non-reentrant checkpointing stops recomputing once the saved tensors are back, so only the first
-    # of a position's stacked blocks runs again in backward: the case the sums must be robust to.
-    assert calls.count('layer2.0') == (2 if with_cp else 1) and calls.count('layer2.1') == 1
+    # of a position's stacked blocks runs again in backward; and the next stage's checkpointed block
+    # rebuilds the whole prompted map (mark_recomputable) once more: the cases the sums must be robust to.
+    assert calls.count('layer2.0') == (3 if with_cp else 1) and calls.count('layer2.1') == (2 if with_cp else 1)
     (step, scalars), = recorder.scalars
     assert step == 50
     assert set(scalars) == {f'prompt/{n}/{q}' for n in ('layer1', 'layer2.0', 'layer2.1') for q in QUANTITIES}
