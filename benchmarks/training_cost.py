@@ -72,7 +72,6 @@ PARADIGMS = {
     'memory mode': ('protuning', True),
     'full': ('full', False),
 }
-# classification models are timed at every --infer-batches size; dense models at batch 1 only
 DOCS_BEGIN, DOCS_END = '<!-- training_cost:begin -->', '<!-- training_cost:end -->'
 
 
@@ -319,7 +318,7 @@ def table(results: Dict[str, dict]) -> str:
         for bs, inf in sorted(res.get('infer', {}).items(), key=lambda kv: int(kv[0])):
             fl, lat = inf['flops'], inf['latency']
             flops_ratio = fl['protuning'] / fl['plain']
-            # one run: the ratio of its medians; several: the median of the runs' ratios and their range
+            # several runs: the median of their ratios and the range; one (older JSON): its own ratio
             ratios = inf.get('ratios') or {k: [v / lat['plain']] for k, v in lat.items() if k != 'plain'}
 
             def shown(key: str) -> str:
@@ -457,6 +456,7 @@ def main() -> None:
                 res.update(run_worker(['time', name, '--rounds', str(args.rounds), *common], args.threads,
                                       args.omp_wait_policy))
                 print(f'{name} step: {res["step"]}', file=sys.stderr, flush=True)
+            # classification models are timed at every --infer-batches size; dense models at batch 1 only
             batches = args.infer_batches if MODELS[name][1] == 'mmpretrain' else [1]
             res['infer'] = {}
             for bs in batches:

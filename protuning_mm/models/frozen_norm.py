@@ -24,9 +24,12 @@ import torch.nn as nn
 __all__ = ['frozen_norm_forward', 'use_frozen_norm_forward']
 
 
+def _trains(norm: nn.Module) -> bool:
+    return any(p.requires_grad for p in norm.parameters(recurse=False))
+
+
 def _is_frozen(norm: nn.modules.batchnorm._BatchNorm) -> bool:
-    return (not norm.training and norm.track_running_stats and norm.running_mean is not None
-            and not any(p.requires_grad for p in norm.parameters(recurse=False)))
+    return not norm.training and norm.track_running_stats and norm.running_mean is not None and not _trains(norm)
 
 
 def frozen_norm_forward(norm: nn.modules.batchnorm._BatchNorm, x: torch.Tensor) -> torch.Tensor:
@@ -65,8 +68,7 @@ def use_frozen_norm_forward(module: nn.Module) -> List[nn.Module]:
     """
     done = []
     for m in module.modules():
-        if (isinstance(m, nn.modules.batchnorm._BatchNorm) and 'forward' not in vars(m)
-                and not any(p.requires_grad for p in m.parameters(recurse=False))):
+        if isinstance(m, nn.modules.batchnorm._BatchNorm) and 'forward' not in vars(m) and not _trains(m):
             m.forward = partial(frozen_norm_forward, m)
             done.append(m)
     return done

@@ -24,14 +24,10 @@ from .activation_checkpointing import checkpointed_call
 from .frozen_norm import frozen_norm_forward, use_frozen_norm_forward
 
 
-def _has_frozen_norm_forward(norm: nn.Module) -> bool:
-    forward = vars(norm).get('forward')
-    return isinstance(forward, partial) and forward.func is frozen_norm_forward
-
-
-def _is_checkpointed(block: nn.Module) -> bool:
-    forward = vars(block).get('forward')
-    return isinstance(forward, partial) and forward.func is checkpointed_call
+def _forward_is(module: nn.Module, function: Callable) -> bool:
+    """Whether ``module``'s instance ``forward`` is a ``partial`` of ``function`` (one installed here)."""
+    forward = vars(module).get('forward')
+    return isinstance(forward, partial) and forward.func is function
 
 
 # id(module) -> its SharedBackbone, so that a wrapper handed a bare inner module (share_backbone)
@@ -58,7 +54,6 @@ class SharedBackbone:
         self._hooks: Dict[Any, List[Tuple[nn.Module, RemovableHandle]]] = {}
         self._checkpointing_owners: List[Any] = []
         self._blocks: List[nn.Module] = []
-        self._norms: List[nn.Module] = []
         _STATES[id(module)] = self
 
     @classmethod
@@ -95,10 +90,9 @@ class SharedBackbone:
             self.active = None
         self._update_checkpointing()
         if not self._hooks:  # the last wrapper left: the module gets its own norm forwards back
-            for norm in self._norms:
-                if _has_frozen_norm_forward(norm):
-                    del norm.forward
-            self._norms = []
+            for m in self.module.modules():
+                if _forward_is(m, frozen_norm_forward):
+                    del m.forward
 
     def _remove_hooks(self, owner: Any) -> None:
         for _, handle in self._hooks.pop(owner, []):
@@ -123,7 +117,7 @@ class SharedBackbone:
     def use_frozen_norms(self) -> None:
         """Give the frozen BatchNorm layers the affine forward of :mod:`.frozen_norm` (autograd then
         stores no input for them); again after layers were replaced (``revert_sync_batchnorm``)."""
-        self._norms += use_frozen_norm_forward(self.module)
+        use_frozen_norm_forward(self.module)
 
     # -- activation checkpointing (with_cp) ------------------------------------------------------
     def checkpoint_blocks(self, owner: Any, blocks: Sequence[nn.Module]) -> List[nn.Module]:
@@ -151,7 +145,7 @@ class SharedBackbone:
     @property
     def checkpointed_blocks(self) -> List[nn.Module]:
         """The blocks whose forward is checkpointed now."""
-        return [b for b in self._blocks if _is_checkpointed(b)]
+        return [b for b in self._blocks if _forward_is(b, checkpointed_call)]
 
     def _update_checkpointing(self) -> List[nn.Module]:
         """Install or remove the checkpointed forwards after a change of requests or hooks."""
@@ -162,9 +156,9 @@ class SharedBackbone:
             contains_hook = any(id(m) in hooked for m in block.modules() if m is not block)
             if wanted and not contains_hook and 'forward' not in vars(block):
                 block.forward = partial(checkpointed_call, block, type(block).forward)
-            elif (not wanted or contains_hook) and _is_checkpointed(block):
+            elif (not wanted or contains_hook) and _forward_is(block, checkpointed_call):
                 del block.forward
-            if wanted and not _is_checkpointed(block):
+            if wanted and not _forward_is(block, checkpointed_call):
                 skipped.append(block)  # contains a hook, or its forward is someone else's patch
         if not wanted:
             self._blocks = []
