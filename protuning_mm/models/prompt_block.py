@@ -12,6 +12,8 @@ from mmcv.cnn import build_activation_layer, build_norm_layer
 from mmengine.model import BaseModule
 from mmengine.registry import MODELS
 
+from .fused_blend import applies as fused_blend_applies, blend_into_
+
 SE_POSITIONS = ('hidden', 'output', 'none')
 
 
@@ -169,7 +171,7 @@ class PromptBlock(BaseModule):
         """The prompt ``f(x)`` alone (before scaling by beta)."""
         return self.se_output(self._ungated(x))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, inplace: bool = False) -> torch.Tensor:
         """``x + beta * f(x)`` with the output gate, beta and the residual add in one pass.
 
         Written out, the blend is four passes over a ``channels``-wide map, each writing a new
@@ -178,7 +180,18 @@ class PromptBlock(BaseModule):
         for a ResNet-50 stage-1 map at batch 32 against ~3 ms for the add itself), so beta and the
         gate are first merged into one ``(N, C, 1, 1)`` scale, and ``addcmul`` blends in one pass.
         Without autograd that pass writes into the last conv's output instead of a new map.
+
+        With ``inplace=True`` and no autograd, on CPU, the block may instead write the result into
+        ``x`` with fused oneDNN convolutions (``fused_blend.py``: no stage-wide map allocated),
+        and returns ``x`` then. Only for callers that own ``x``; a forward hook on the block would
+        see its input overwritten, so hooked blocks never do it.
+
+        Args:
+            x (torch.Tensor): The ``(N, channels, H, W)`` map.
+            inplace (bool): Allow writing the result into ``x``. Defaults to False.
         """
+        if inplace and not (self._forward_hooks or self._forward_pre_hooks) and fused_blend_applies(self, x):
+            return blend_into_(self, x)
         y = self._ungated(x)
         scale = self.beta * self.se_output.gate(y) if self.se_position == 'output' else self.beta
         needs_grad = torch.is_grad_enabled() and (x.requires_grad or y.requires_grad or scale.requires_grad)

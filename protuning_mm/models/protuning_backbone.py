@@ -12,6 +12,7 @@ import inspect
 from functools import partial
 from typing import Any, Dict, List, Optional, Sequence, Union
 
+import torch
 import torch.nn as nn
 from mmengine.logging import print_log
 from mmengine.model import BaseModule
@@ -40,6 +41,21 @@ def _without_pretrained(cfg: dict) -> dict:
     elif isinstance(init_cfg, (list, tuple)):
         cfg['init_cfg'] = [c for c in init_cfg if c.get('type') != 'Pretrained'] or None
     return cfg
+
+
+def _owns_for_in_place(prompt: nn.Module, fmap: Any, output: Any, args: tuple) -> bool:
+    """Whether a stage's prompts may write into ``fmap`` (see ``PromptBlock.forward``'s ``inplace``).
+
+    Only without autograd, for the stage's own output tensor (not a view the adapter made, not
+    memory the stage was called with), and when running the blocks one by one bypasses nothing:
+    no hooks on the stage's ``nn.Sequential`` of blocks and no ``compile()`` of it.
+    """
+    if torch.is_grad_enabled() or fmap is not output or not isinstance(output, torch.Tensor):
+        return False
+    if prompt._forward_hooks or prompt._forward_pre_hooks or getattr(prompt, '_compiled_call_impl', None):
+        return False
+    ptr = output.untyped_storage().data_ptr()
+    return not any(isinstance(a, torch.Tensor) and a.untyped_storage().data_ptr() == ptr for a in args)
 
 
 @MODELS.register_module()
@@ -319,6 +335,12 @@ class ProTuningBackbone(BaseModule):
                 # map as input then keeps fmap too and recomputes the prompt, instead of a second map.
                 mark_recomputable(prompted, prompt, fmap)
             return rebuild(prompted)
+        if _owns_for_in_place(prompt, fmap, output, args):
+            # The stage's own fresh output, which this hook replaces: the blocks may write into it
+            # (inference on CPU then allocates no stage-wide map per block).
+            for block in prompt:
+                fmap = block(fmap, inplace=True)
+            return fmap
         return rebuild(prompt(fmap))
 
     def forward(self, *args, **kwargs) -> Any:

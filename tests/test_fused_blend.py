@@ -1,0 +1,125 @@
+"""The prompt block's in-place CPU inference (fused oneDNN convolutions) against its eager forward."""
+import pytest
+import torch
+import torch.nn as nn
+
+import protuning_mm.models.fused_blend as fused_blend
+import protuning_mm.models.prompt_block as prompt_block_module
+from protuning_mm.models import PromptBlock, ProTuningBackbone
+from protuning_mm.models.fused_blend import fused_ops_available
+
+pytestmark = pytest.mark.skipif(not fused_ops_available(), reason='this PyTorch has no oneDNN fused convolutions')
+
+
+@pytest.fixture
+def small_maps_too(monkeypatch):
+    """The fused path on maps of any size (by default only from 8 MiB on), to test its arithmetic small."""
+    monkeypatch.setattr(fused_blend, 'MIN_MAP_BYTES', 0)
+
+
+def trained_block(channels=64, **kwargs):
+    """A block whose last conv is no longer zero (a fresh one is the identity)."""
+    torch.manual_seed(0)
+    block = PromptBlock(channels, beta_init=0.7, **kwargs).eval()
+    for p in block.parameters():
+        nn.init.normal_(p, std=0.1)
+    return block
+
+
+@pytest.mark.parametrize('channels_last', [False, True])
+@pytest.mark.parametrize('n', [1, 3])
+@pytest.mark.parametrize('se_position', ['output', 'none'])
+@pytest.mark.parametrize('act', ['GELU', 'ReLU'])
+@pytest.mark.usefixtures('small_maps_too')
+def test_in_place_blend_matches_the_eager_forward(channels_last, n, se_position, act):
+    block = trained_block(se_position=se_position, act_cfg=dict(type=act))
+    x = torch.randn(n, 64, 9, 9)
+    if channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
+    with torch.no_grad():
+        expected = block(x)
+        target = x.clone()
+        out = block(target, inplace=True)
+    assert out is target  # written into the caller's map, no new one
+    assert out.is_contiguous(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
+    torch.testing.assert_close(out, expected, rtol=1e-5, atol=1e-5)
+    assert not torch.equal(out, x)
+
+
+@pytest.mark.usefixtures('small_maps_too')
+def test_fresh_block_stays_the_exact_identity_in_place():
+    block = PromptBlock(64).eval()
+    x = torch.randn(2, 64, 9, 9)
+    target = x.clone()
+    with torch.no_grad():
+        assert torch.equal(block(target, inplace=True), x)
+
+
+FALLBACK_BLOCKS = {
+    'norm': dict(norm_cfg=dict(type='BN')),
+    'se-hidden': dict(se_position='hidden'),
+    'tanh-gelu': dict(act_cfg=dict(type='GELU', approximate='tanh')),
+}
+
+
+@pytest.mark.parametrize('case', ['grad', 'not-asked', 'hooked', 'small-map', 'norm', 'se-hidden', 'tanh-gelu',
+                                  'float64'])
+@pytest.mark.usefixtures('small_maps_too')
+def test_falls_back_to_the_eager_forward_and_leaves_x_alone(case):
+    block = trained_block(**FALLBACK_BLOCKS.get(case, {}))
+    size = 4 if case == 'small-map' else 9  # 16 positions < 16 hidden channels: eager is cheaper
+    x = torch.randn(2, 64, size, size, dtype=torch.float64 if case == 'float64' else torch.float32)
+    block = block.to(x.dtype)
+    if case == 'hooked':
+        block.register_forward_hook(lambda module, args, output: None)
+    target = x.clone()
+    with torch.set_grad_enabled(case == 'grad'):
+        out = block(target, inplace=case != 'not-asked')
+        expected = block(x)
+    assert out is not target and torch.equal(target, x)
+    torch.testing.assert_close(out, expected)
+
+
+def test_only_maps_of_8_mib_and_more_are_blended_in_place_by_default():
+    block = trained_block(16)
+    with torch.no_grad():
+        small = torch.randn(2, 16, 64, 64)  # 0.5 MiB: the eager forward is as fast there
+        target = small.clone()
+        assert block(target, inplace=True) is not target and torch.equal(target, small)
+        big = torch.randn(2, 16, 256, 256)  # 8 MiB
+        target = big.clone()
+        out = block(target, inplace=True)
+        assert out is target
+        torch.testing.assert_close(out, block(big), rtol=1e-5, atol=1e-5)
+
+
+def resnet_wrapper(**kwargs):
+    torch.manual_seed(0)
+    wrapped = ProTuningBackbone(backbone=dict(type='mmpretrain.ResNet', depth=18, out_indices=(0, 1, 2, 3)),
+                                **kwargs).eval()
+    for block in wrapped.prompts.modules():
+        if isinstance(block, PromptBlock):
+            nn.init.normal_(block.conv2.weight, std=0.05)
+    return wrapped
+
+
+@pytest.mark.parametrize('blocks', [1, 2])
+@pytest.mark.usefixtures('small_maps_too')
+def test_wrapper_prompts_resnet_stage_outputs_in_place_under_no_grad(monkeypatch, blocks):
+    wrapped = resnet_wrapper(blocks_per_position=blocks)
+    x = torch.randn(2, 3, 64, 64)
+    expected = [o.detach() for o in wrapped(x)]  # autograd on: the eager forward everywhere
+    calls = []
+
+    def counted(block, fmap):
+        calls.append(tuple(fmap.shape))
+        return blend_into_(block, fmap)
+
+    blend_into_ = prompt_block_module.blend_into_
+    monkeypatch.setattr(prompt_block_module, 'blend_into_', counted)
+    with torch.no_grad():
+        outs = wrapped(x)
+    for out, exp in zip(outs, expected, strict=True):
+        torch.testing.assert_close(out, exp, rtol=1e-5, atol=1e-5)
+    # Stages 1-2 (16x16 and 8x8 maps, 16 and 32 hidden channels) run fused; 3-4 (4x4, 2x2) do not.
+    assert calls == [(2, 64, 16, 16)] * blocks + [(2, 128, 8, 8)] * blocks
