@@ -249,10 +249,13 @@ def worker_infer(name: str, n: int, rounds: int, with_compiled: bool) -> dict:
                     latency[key].append(t)
         flops = {k: get_model_complexity_info(variants[k], inputs=(x[:1], ), show_table=False,
                                               show_arch=False)['flops'] for k in ('plain', 'protuning')}
+    # Weights are read once per forward whatever the batch: at small batches they, not FLOPs, set the pace.
+    params = {k: sum(p.numel() for p in variants[k].parameters()) for k in ('plain', 'protuning')}
     # The fastest round: interference from other processes only ever adds time (timeit's reasoning);
     # on the shared development machine medians of one variant moved by up to 5 % between processes.
     return dict(latency={k: min(v) for k, v in latency.items()},
-                median={k: statistics.median(v) for k, v in latency.items()}, flops=flops, compile_s=compile_s)
+                median={k: statistics.median(v) for k, v in latency.items()}, flops=flops, params=params,
+                compile_s=compile_s)
 
 
 def combine_infer_runs(runs: List[dict]) -> dict:
@@ -362,13 +365,16 @@ def write_docs(results: dict, meta: dict, path: str) -> None:
 
 
 def plot(results: dict, meta: dict, path: str) -> None:
-    """Step time and peak memory per paradigm, relative to full fine-tuning, as grouped bars."""
+    """Step time and peak memory per paradigm relative to full fine-tuning (grouped bars) and, where
+    inference was measured at three or more batch sizes, the latency ratio against batch size."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     names = [n for n, r in results.items() if 'step' in r]
+    swept = [n for n, r in results.items() if len(r.get('infer', {})) >= 3]
     labels = list(PARADIGMS)
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), sharey=False)
+    fig, axes = plt.subplots(1, 2 + bool(swept), figsize=(11 + 4.5 * bool(swept), 3.8),
+                             gridspec_kw=dict(width_ratios=[1, 1] + [0.8] * bool(swept)))
     width = 0.8 / len(labels)
     for ax, what in zip(axes, ('step', 'memory')):
         for i, label in enumerate(labels):
@@ -385,11 +391,39 @@ def plot(results: dict, meta: dict, path: str) -> None:
         ax.set_ylabel('× full fine-tuning')
         ax.set_title('training step time' if what == 'step' else 'peak training memory')
     handles, names_ = axes[0].get_legend_handles_labels()
-    fig.legend(handles, names_, fontsize=8, loc='lower center', ncol=len(labels), frameon=False)
+    fig.legend(handles, names_, fontsize=8, loc='lower center', ncol=len(labels), frameon=False,
+               bbox_to_anchor=(0.33 if swept else 0.5, 0))
+    if swept:
+        plot_latency_by_batch(axes[2], {n: results[n]['infer'] for n in swept})
     fig.suptitle(f'Cost per paradigm ({meta["machine"]}, {meta["date"]})', fontsize=9)
     fig.tight_layout(rect=(0, 0.07, 1, 1))
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def plot_latency_by_batch(ax, infer: Dict[str, dict]) -> None:
+    """Pro-tuned / plain latency (median and range of the processes) against batch size, with the
+    model's FLOPs ratio, the target (FLOPs + 0.03) and its parameter ratio for reference."""
+    ref = None
+    for name, by_batch in infer.items():
+        batches = sorted(by_batch, key=int)
+        mid = [statistics.median(by_batch[b]['ratios']['protuning']) for b in batches]
+        low = [m - by_batch[b]['ratios']['protuning'][0] for m, b in zip(mid, batches)]
+        high = [by_batch[b]['ratios']['protuning'][-1] - m for m, b in zip(mid, batches)]
+        ax.errorbar([int(b) for b in batches], mid, yerr=[low, high], marker='o', ms=4, capsize=3, label=name)
+        ref = by_batch[batches[0]]
+    flops = ref['flops']['protuning'] / ref['flops']['plain']
+    ax.axhline(flops, color='k', lw=0.8, ls='--', label=f'FLOPs ratio {flops:.3f}')
+    ax.axhline(flops + 0.03, color='tab:red', lw=0.8, ls=':', label=f'target ≤ {flops + 0.03:.3f}')
+    if 'params' in ref:
+        params = ref['params']['protuning'] / ref['params']['plain']
+        ax.axhline(params, color='tab:purple', lw=0.8, ls='-.', label=f'parameter ratio {params:.3f}')
+    ax.set_xscale('log', base=2)
+    ax.set_xticks([int(b) for b in batches], batches)
+    ax.set_xlabel('batch size')
+    ax.set_ylabel('latency × plain backbone')
+    ax.set_title('inference (eval, no grad)')
+    ax.legend(fontsize=7, frameon=False)
 
 
 def main() -> None:
@@ -440,7 +474,11 @@ def main() -> None:
                 saved = json.load(f)
             metas.append(saved.pop('_meta'))
             for name, entry in saved.items():  # a later run (e.g. --no-train) replaces only what it measured
-                results.setdefault(name, {}).update(entry)
+                res = results.setdefault(name, {})
+                infer = {**res.get('infer', {}), **entry.get('infer', {})}  # per batch size
+                res.update(entry)
+                if infer:
+                    res['infer'] = infer
         meta = dict(metas[0], command='`; `'.join(m['command'] for m in metas))
     else:
         results = {}
