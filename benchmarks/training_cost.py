@@ -423,7 +423,7 @@ def plot_latency_by_batch(ax, infer: Dict[str, dict]) -> None:
     ax.set_xlabel('batch size')
     ax.set_ylabel('latency × plain backbone')
     ax.set_title('inference (eval, no grad)')
-    ax.legend(fontsize=7, frameon=False)
+    ax.legend(fontsize=7, frameon=False, loc='best')
 
 
 def main() -> None:

@@ -61,7 +61,7 @@ def fused_ops_available() -> bool:
 
 def _post_op(act: nn.Module) -> Optional[Tuple[str, Optional[str]]]:
     if type(act) is nn.GELU and act.approximate != 'none':
-        return None  # oneDNN's tanh GELU is not bit-compatible enough to promise allclose
+        return None  # only the exact (erf) GELU is mapped to oneDNN's post-op
     return _POST_OPS.get(type(act))
 
 
