@@ -123,3 +123,18 @@ def test_wrapper_prompts_resnet_stage_outputs_in_place_under_no_grad(monkeypatch
         torch.testing.assert_close(out, exp, rtol=1e-5, atol=1e-5)
     # Stages 1-2 (16x16 and 8x8 maps, 16 and 32 hidden channels) run fused; 3-4 (4x4, 2x2) do not.
     assert calls == [(2, 64, 16, 16)] * blocks + [(2, 128, 8, 8)] * blocks
+
+
+@pytest.mark.usefixtures('small_maps_too')
+def test_torch_compile_traces_the_eager_forward_not_the_in_place_one(monkeypatch):
+    wrapped = resnet_wrapper()
+    x = torch.randn(2, 3, 64, 64)
+    expected = [o.detach() for o in wrapped(x)]
+    calls = []
+    blend_into_ = prompt_block_module.blend_into_
+    monkeypatch.setattr(prompt_block_module, 'blend_into_', lambda block, fmap: calls.append(1) or blend_into_(block, fmap))
+    with torch.no_grad():
+        outs = torch.compile(wrapped)(x)
+    assert calls == []  # the compiler fuses on its own; nothing in-place is traced
+    for out, exp in zip(outs, expected, strict=True):
+        torch.testing.assert_close(out, exp, rtol=1e-5, atol=1e-5)

@@ -66,8 +66,13 @@ def _post_op(act: nn.Module) -> Optional[Tuple[str, Optional[str]]]:
 
 
 def applies(block: nn.Module, x: torch.Tensor) -> bool:
-    """Whether :func:`blend_into_` can compute ``block`` on ``x`` (no autograd; see module doc)."""
-    return (not torch.is_grad_enabled() and x.device.type == 'cpu' and x.dtype == torch.float32
+    """Whether :func:`blend_into_` can compute ``block`` on ``x`` (no autograd; see module doc).
+
+    Never while ``torch.compile`` traces: the compiler fuses on its own and would otherwise trace the
+    operator probe and the in-place writes.
+    """
+    return (not torch.is_grad_enabled() and not torch.compiler.is_compiling()
+            and x.device.type == 'cpu' and x.dtype == torch.float32
             and x.dim() == 4 and block.hidden_channels < x.shape[2] * x.shape[3]
             and x.numel() * x.element_size() >= MIN_MAP_BYTES
             and (x.is_contiguous() or x.is_contiguous(memory_format=torch.channels_last))
