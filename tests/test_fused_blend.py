@@ -138,3 +138,21 @@ def test_torch_compile_traces_the_eager_forward_not_the_in_place_one(monkeypatch
     assert calls == []  # the compiler fuses on its own; nothing in-place is traced
     for out, exp in zip(outs, expected, strict=True):
         torch.testing.assert_close(out, exp, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.usefixtures('small_maps_too')
+def test_flop_counts_and_traced_graphs_see_the_eager_operators(monkeypatch):
+    from mmengine.analysis import get_model_complexity_info
+
+    def flops(model, x):
+        return get_model_complexity_info(model, inputs=(x, ), show_table=False, show_arch=False)['flops']
+
+    wrapped = resnet_wrapper()
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        traced = torch.jit.trace(wrapped, x)
+        counted = flops(wrapped, x)
+        monkeypatch.setattr(fused_blend, 'MIN_MAP_BYTES', 2**62)  # the eager forward everywhere
+        assert counted == flops(wrapped, x) > 0
+    kinds = {node.kind() for node in traced.inlined_graph.nodes()}
+    assert not any(kind.startswith('mkldnn::') for kind in kinds) and 'aten::gelu' in kinds

@@ -68,10 +68,10 @@ def _post_op(act: nn.Module) -> Optional[Tuple[str, Optional[str]]]:
 def applies(block: nn.Module, x: torch.Tensor) -> bool:
     """Whether :func:`blend_into_` can compute ``block`` on ``x`` (no autograd; see module doc).
 
-    Never while ``torch.compile`` traces: the compiler fuses on its own and would otherwise trace the
-    operator probe and the in-place writes.
+    Never while ``torch.compile`` or ``torch.jit.trace`` traces: the compiler fuses on its own, and a
+    traced graph (ONNX export, mmengine's FLOP counter) must hold the block's portable operators.
     """
-    return (not torch.is_grad_enabled() and not torch.compiler.is_compiling()
+    return (not torch.is_grad_enabled() and not torch.compiler.is_compiling() and not torch.jit.is_tracing()
             and x.device.type == 'cpu' and x.dtype == torch.float32
             and x.dim() == 4 and block.hidden_channels < x.shape[2] * x.shape[3]
             and x.numel() * x.element_size() >= MIN_MAP_BYTES
