@@ -402,24 +402,29 @@ def plot(results: dict, meta: dict, path: str) -> None:
 
 
 def plot_latency_by_batch(ax, infer: Dict[str, dict]) -> None:
-    """Pro-tuned / plain latency (median and range of the processes) against batch size, with the
+    """Pro-tuned / plain latency (median and range of the processes) against batch size, with each
     model's FLOPs ratio, the target (FLOPs + 0.03) and its parameter ratio for reference."""
-    ref = None
+    refs = {}  # base model (e.g. 'resnet50' for its channels-last run too) -> one inference result
     for name, by_batch in infer.items():
         batches = sorted(by_batch, key=int)
-        mid = [statistics.median(by_batch[b]['ratios']['protuning']) for b in batches]
-        low = [m - by_batch[b]['ratios']['protuning'][0] for m, b in zip(mid, batches)]
-        high = [by_batch[b]['ratios']['protuning'][-1] - m for m, b in zip(mid, batches)]
-        ax.errorbar([int(b) for b in batches], mid, yerr=[low, high], marker='o', ms=4, capsize=3, label=name)
-        ref = by_batch[batches[0]]
-    flops = ref['flops']['protuning'] / ref['flops']['plain']
-    ax.axhline(flops, color='k', lw=0.8, ls='--', label=f'FLOPs ratio {flops:.3f}')
-    ax.axhline(flops + 0.03, color='tab:red', lw=0.8, ls=':', label=f'target ≤ {flops + 0.03:.3f}')
-    if 'params' in ref:
-        params = ref['params']['protuning'] / ref['params']['plain']
-        ax.axhline(params, color='tab:purple', lw=0.8, ls='-.', label=f'parameter ratio {params:.3f}')
+        ratios = [by_batch[b].get('ratios', {}).get('protuning') or
+                  [by_batch[b]['latency']['protuning'] / by_batch[b]['latency']['plain']] for b in batches]
+        mid = [statistics.median(r) for r in ratios]
+        err = [[m - r[0] for m, r in zip(mid, ratios)], [r[-1] - m for m, r in zip(mid, ratios)]]
+        ax.errorbar([int(b) for b in batches], mid, yerr=err, marker='o', ms=4, capsize=3, label=name)
+        refs.setdefault(name.split(' ')[0], by_batch[batches[0]])
+    for base, ref in refs.items():
+        tag = f' ({base})' if len(refs) > 1 else ''
+        flops = ref['flops']['protuning'] / ref['flops']['plain']
+        ax.axhline(flops, color='k', lw=0.8, ls='--', label=f'FLOPs ratio {flops:.3f}{tag}')
+        ax.axhline(flops + 0.03, color='tab:red', lw=0.8, ls=':', label=f'target ≤ {flops + 0.03:.3f}{tag}')
+        if 'params' in ref:
+            params = ref['params']['protuning'] / ref['params']['plain']
+            ax.axhline(params, color='tab:purple', lw=0.8, ls='-.', label=f'parameter ratio {params:.3f}{tag}')
     ax.set_xscale('log', base=2)
-    ax.set_xticks([int(b) for b in batches], batches)
+    shown = sorted({int(b) for by_batch in infer.values() for b in by_batch})
+    ax.set_xticks(shown, [str(b) for b in shown])
+    ax.minorticks_off()
     ax.set_xlabel('batch size')
     ax.set_ylabel('latency × plain backbone')
     ax.set_title('inference (eval, no grad)')
