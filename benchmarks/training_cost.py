@@ -304,6 +304,13 @@ def fmt_t(seconds: float) -> str:
     return f'{seconds:.2f} s' if seconds >= 1 else f'{seconds * 1e3:.0f} ms'
 
 
+def run_ratios(inf: dict) -> Dict[str, List[float]]:
+    """Each variant's latency ratios to the plain model, sorted: one per process, or (an older,
+    single-run JSON) its own ratio."""
+    lat = inf['latency']
+    return inf.get('ratios') or {k: [v / lat['plain']] for k, v in lat.items() if k != 'plain'}
+
+
 def table(results: Dict[str, dict]) -> str:
     rows = ['| model (input, batch) | paradigm | trainable | train step | × full | peak memory | × full |',
             '| --- | --- | --- | --- | --- | --- | --- |']
@@ -321,8 +328,7 @@ def table(results: Dict[str, dict]) -> str:
         for bs, inf in sorted(res.get('infer', {}).items(), key=lambda kv: int(kv[0])):
             fl, lat = inf['flops'], inf['latency']
             flops_ratio = fl['protuning'] / fl['plain']
-            # several runs: the median of their ratios and the range; one (older JSON): its own ratio
-            ratios = inf.get('ratios') or {k: [v / lat['plain']] for k, v in lat.items() if k != 'plain'}
+            ratios = run_ratios(inf)
 
             def shown(key: str) -> str:
                 r = ratios.get(key)
@@ -407,8 +413,7 @@ def plot_latency_by_batch(ax, infer: Dict[str, dict]) -> None:
     refs = {}  # base model (e.g. 'resnet50' for its channels-last run too) -> one inference result
     for name, by_batch in infer.items():
         batches = sorted(by_batch, key=int)
-        ratios = [by_batch[b].get('ratios', {}).get('protuning') or
-                  [by_batch[b]['latency']['protuning'] / by_batch[b]['latency']['plain']] for b in batches]
+        ratios = [run_ratios(by_batch[b])['protuning'] for b in batches]
         mid = [statistics.median(r) for r in ratios]
         err = [[m - r[0] for m, r in zip(mid, ratios)], [r[-1] - m for m, r in zip(mid, ratios)]]
         ax.errorbar([int(b) for b in batches], mid, yerr=err, marker='o', ms=4, capsize=3, label=name)
