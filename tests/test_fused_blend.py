@@ -67,7 +67,7 @@ FALLBACK_BLOCKS = {
 @pytest.mark.usefixtures('small_maps_too')
 def test_falls_back_to_the_eager_forward_and_leaves_x_alone(case):
     block = trained_block(**FALLBACK_BLOCKS.get(case, {}))
-    size = 4 if case == 'small-map' else 9  # 16 positions < 16 hidden channels: eager is cheaper
+    size = 4 if case == 'small-map' else 9  # 16 positions, not more than the 16 hidden channels
     x = torch.randn(2, 64, size, size, dtype=torch.float64 if case == 'float64' else torch.float32)
     block = block.to(x.dtype)
     if case == 'hooked':

@@ -59,6 +59,12 @@ def fused_ops_available() -> bool:
             and torch.allclose(out, expected, atol=1e-5))
 
 
+def unobserved(module: nn.Module) -> bool:
+    """Whether no forward (pre-)hook is on ``module``: nobody would see an input it overwrites, and
+    calling its children one by one skips nothing."""
+    return not (module._forward_hooks or module._forward_pre_hooks)
+
+
 def _post_op(act: nn.Module) -> Optional[Tuple[str, Optional[str]]]:
     if type(act) is nn.GELU and act.approximate != 'none':
         return None  # only the exact (erf) GELU is mapped to oneDNN's post-op

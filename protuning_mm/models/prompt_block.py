@@ -12,7 +12,7 @@ from mmcv.cnn import build_activation_layer, build_norm_layer
 from mmengine.model import BaseModule
 from mmengine.registry import MODELS
 
-from .fused_blend import applies as fused_blend_applies, blend_into_
+from .fused_blend import applies as fused_blend_applies, blend_into_, unobserved
 
 SE_POSITIONS = ('hidden', 'output', 'none')
 
@@ -190,7 +190,7 @@ class PromptBlock(BaseModule):
             x (torch.Tensor): The ``(N, channels, H, W)`` map.
             inplace (bool): Allow writing the result into ``x``. Defaults to False.
         """
-        if inplace and not (self._forward_hooks or self._forward_pre_hooks) and fused_blend_applies(self, x):
+        if inplace and unobserved(self) and fused_blend_applies(self, x):
             return blend_into_(self, x)
         y = self._ungated(x)
         scale = self.beta * self.se_output.gate(y) if self.se_position == 'output' else self.beta

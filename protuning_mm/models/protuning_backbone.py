@@ -20,6 +20,7 @@ from mmengine.registry import MODELS
 
 from ..adapters import StageSpec, get_adapter
 from .activation_checkpointing import checkpointed_call, mark_recomputable
+from .fused_blend import unobserved
 from .prompt_block import PromptBlock
 from .shared_backbone import SharedBackbone
 from .tuning import Paradigm, parse_paradigm
@@ -52,7 +53,7 @@ def _owns_for_in_place(prompt: nn.Module, fmap: Any, output: Any, args: tuple) -
     """
     if torch.is_grad_enabled() or fmap is not output or not isinstance(output, torch.Tensor):
         return False
-    if prompt._forward_hooks or prompt._forward_pre_hooks or getattr(prompt, '_compiled_call_impl', None):
+    if not unobserved(prompt) or getattr(prompt, '_compiled_call_impl', None):
         return False
     ptr = output.untyped_storage().data_ptr()
     return not any(isinstance(a, torch.Tensor) and a.untyped_storage().data_ptr() == ptr for a in args)
