@@ -156,3 +156,53 @@ def test_flop_counts_and_traced_graphs_see_the_eager_operators(monkeypatch):
         assert counted == flops(wrapped, x) > 0
     kinds = {node.kind() for node in traced.inlined_graph.nodes()}
     assert not any(kind.startswith('mkldnn::') for kind in kinds) and 'aten::gelu' in kinds
+
+
+@pytest.mark.parametrize('where', ['stage', 'global'])
+@pytest.mark.usefixtures('small_maps_too')
+def test_a_hook_that_saw_the_stage_output_first_keeps_what_it_saw(where):
+    # A hook that runs before the wrapper's (prepended on the stage, or a global one) may keep the
+    # stage output: the prompts must then not write into it.
+    wrapped = resnet_wrapper()
+    stage = wrapped.backbone.layer1
+    seen = []
+
+    def keep(module, args, output):
+        if module is stage:
+            seen.append((output, output.clone()))
+
+    if where == 'stage':
+        handle = stage.register_forward_hook(keep, prepend=True)
+    else:
+        handle = nn.modules.module.register_module_forward_hook(keep)
+    try:
+        with torch.no_grad():
+            prompted = wrapped(torch.randn(2, 3, 64, 64))[0]
+    finally:
+        handle.remove()
+    (kept, copy_when_seen), = seen
+    assert torch.equal(kept, copy_when_seen)
+    assert not torch.equal(prompted, copy_when_seen)  # the prompts did act on the stage output
+
+
+@pytest.mark.usefixtures('small_maps_too')
+def test_another_tasks_prompt_hook_first_on_a_shared_backbone_still_allows_in_place(monkeypatch):
+    first, second = resnet_wrapper(), resnet_wrapper()
+    nn.init.normal_(second.prompts['layer1'][0].conv2.weight, std=0.05)  # differs from the first task's
+    second.share_backbone(first.backbone)  # its hooks run after the first wrapper's on every stage
+    second.activate()
+    x = torch.randn(2, 3, 64, 64)
+    expected = [o.detach() for o in second(x)]
+    calls = []
+
+    def counted(block, fmap):
+        calls.append(tuple(fmap.shape))
+        return blend_into_(block, fmap)
+
+    blend_into_ = prompt_block_module.blend_into_
+    monkeypatch.setattr(prompt_block_module, 'blend_into_', counted)
+    with torch.no_grad():
+        outs = second(x)
+    for out, exp in zip(outs, expected, strict=True):
+        torch.testing.assert_close(out, exp, rtol=1e-5, atol=1e-5)
+    assert calls == [(2, 64, 16, 16), (2, 128, 8, 8)]

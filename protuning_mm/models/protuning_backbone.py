@@ -44,17 +44,33 @@ def _without_pretrained(cfg: dict) -> dict:
     return cfg
 
 
-def _owns_for_in_place(prompt: nn.Module, fmap: Any, output: Any, args: tuple) -> bool:
+def _is_prompt_hook(hook: Any) -> bool:
+    """Whether ``hook`` is the prompt hook of a :class:`ProTuningBackbone` (a partial of the bound method)."""
+    return getattr(getattr(hook, 'func', None), '__func__', None) is ProTuningBackbone._prompt_hook
+
+
+def _owns_for_in_place(hook_owner: Any, stage: nn.Module, prompt: nn.Module, fmap: Any, output: Any,
+                       args: tuple) -> bool:
     """Whether a stage's prompts may write into ``fmap`` (see ``PromptBlock.forward``'s ``inplace``).
 
     Only without autograd, for the stage's own output tensor (not a view the adapter made, not
-    memory the stage was called with), and when running the blocks one by one bypasses nothing:
-    no hooks on the stage's ``nn.Sequential`` of blocks and no ``compile()`` of it.
+    memory the stage was called with) that no other hook has seen yet (a global forward hook or an
+    earlier hook on ``stage`` may have kept it and would see it change; other wrappers' prompt hooks
+    only pass it through), and when running the blocks one by one bypasses nothing: no hooks on
+    the stage's ``nn.Sequential`` of blocks and no ``compile()`` of it.
     """
     if torch.is_grad_enabled() or fmap is not output or not isinstance(output, torch.Tensor):
         return False
     if not unobserved(prompt) or getattr(prompt, '_compiled_call_impl', None):
         return False
+    if torch.nn.modules.module._global_forward_hooks:
+        return False
+    for hook in stage._forward_hooks.values():  # in the order they run
+        if not _is_prompt_hook(hook):
+            return False  # a hook that is not a prompt hook ran first and may hold the tensor
+        # Other wrappers' prompt hooks (multi-task serving) pass the output through while inactive.
+        if hook.func.__self__ is hook_owner:
+            break
     ptr = output.untyped_storage().data_ptr()
     return not any(isinstance(a, torch.Tensor) and a.untyped_storage().data_ptr() == ptr for a in args)
 
@@ -336,7 +352,7 @@ class ProTuningBackbone(BaseModule):
                 # map as input then keeps fmap too and recomputes the prompt, instead of a second map.
                 mark_recomputable(prompted, prompt, fmap)
             return rebuild(prompted)
-        if _owns_for_in_place(prompt, fmap, output, args):
+        if _owns_for_in_place(self, module, prompt, fmap, output, args):
             # The stage's own fresh output, which this hook replaces: the blocks may write into it
             # (inference on CPU then allocates no stage-wide map per block).
             for block in prompt:
