@@ -103,24 +103,30 @@ def resnet_wrapper(**kwargs):
     return wrapped
 
 
-@pytest.mark.parametrize('blocks', [1, 2])
-@pytest.mark.usefixtures('small_maps_too')
-def test_wrapper_prompts_resnet_stage_outputs_in_place_under_no_grad(monkeypatch, blocks):
-    wrapped = resnet_wrapper(blocks_per_position=blocks)
-    x = torch.randn(2, 3, 64, 64)
-    expected = [o.detach() for o in wrapped(x)]  # autograd on: the eager forward everywhere
+def blended_in_place(monkeypatch, wrapped, x):
+    """The shapes of the maps that a no-grad forward of ``wrapped`` blends in place, in order; its
+    outputs are checked against the autograd forward's (the eager path everywhere)."""
+    expected = [o.detach() for o in wrapped(x)]
     calls = []
+    blend_into_ = prompt_block_module.blend_into_
 
     def counted(block, fmap):
         calls.append(tuple(fmap.shape))
         return blend_into_(block, fmap)
 
-    blend_into_ = prompt_block_module.blend_into_
     monkeypatch.setattr(prompt_block_module, 'blend_into_', counted)
     with torch.no_grad():
         outs = wrapped(x)
     for out, exp in zip(outs, expected, strict=True):
         torch.testing.assert_close(out, exp, rtol=1e-5, atol=1e-5)
+    return calls
+
+
+@pytest.mark.parametrize('blocks', [1, 2])
+@pytest.mark.usefixtures('small_maps_too')
+def test_wrapper_prompts_resnet_stage_outputs_in_place_under_no_grad(monkeypatch, blocks):
+    wrapped = resnet_wrapper(blocks_per_position=blocks)
+    calls = blended_in_place(monkeypatch, wrapped, torch.randn(2, 3, 64, 64))
     # Stages 1-2 (16x16 and 8x8 maps, 16 and 32 hidden channels) run fused; 3-4 (4x4, 2x2) do not.
     assert calls == [(2, 64, 16, 16)] * blocks + [(2, 128, 8, 8)] * blocks
 
@@ -191,18 +197,4 @@ def test_another_tasks_prompt_hook_first_on_a_shared_backbone_still_allows_in_pl
     nn.init.normal_(second.prompts['layer1'][0].conv2.weight, std=0.05)  # differs from the first task's
     second.share_backbone(first.backbone)  # its hooks run after the first wrapper's on every stage
     second.activate()
-    x = torch.randn(2, 3, 64, 64)
-    expected = [o.detach() for o in second(x)]
-    calls = []
-
-    def counted(block, fmap):
-        calls.append(tuple(fmap.shape))
-        return blend_into_(block, fmap)
-
-    blend_into_ = prompt_block_module.blend_into_
-    monkeypatch.setattr(prompt_block_module, 'blend_into_', counted)
-    with torch.no_grad():
-        outs = second(x)
-    for out, exp in zip(outs, expected, strict=True):
-        torch.testing.assert_close(out, exp, rtol=1e-5, atol=1e-5)
-    assert calls == [(2, 64, 16, 16), (2, 128, 8, 8)]
+    assert blended_in_place(monkeypatch, second, torch.randn(2, 3, 64, 64)) == [(2, 64, 16, 16), (2, 128, 8, 8)]
