@@ -7,7 +7,8 @@ machine and in one run:
 
 * trainable parameters;
 * training step time: one real ``model.train_step`` (data preprocessor, forward, losses, backward,
-  optimizer step) on random data; the paradigms of one model are built in one process and stepped
+  optimizer step) on random data (detectors: generated COCO-like images through the config's training
+  pipeline); the paradigms of one model are built in one process and stepped
   in turn (round-robin), so that load from other jobs hits them alike; median over the rounds;
 * peak training memory: each (model, paradigm) in a fresh subprocess. On a GPU,
   ``torch.cuda.max_memory_allocated``; on CPU, the process's peak resident set size
@@ -23,8 +24,11 @@ It prints markdown tables with ratios against full fine-tuning and against the p
 marker comments), and ``--plot`` draws step time and peak memory per paradigm as bars (PNG).
 Never a test: timings depend on the machine.
 
+Every paradigm's model is initialised from the same seed, and its steps seeded alike, so that a
+detector's proposals (and the work of its RoI heads) are the same for all of them.
+
 Usage:
-    python benchmarks/training_cost.py [--models resnet50 swin-s deit-s upernet-r50]
+    python benchmarks/training_cost.py [--models resnet50 swin-s deit-s upernet-r50 fcn-r50 htc-r50]
                                        [--rounds 3] [--infer-rounds 10] [--infer-batches 1 32]
                                        [--threads N] [--omp-wait-policy PASSIVE] [--json OUT]
                                        [--docs] [--plot PNG]
@@ -47,7 +51,7 @@ from typing import Dict, List
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
-# name -> (config holding the model, scope, input size, batch size, optimizer)
+# name -> (config holding the model, scope, input size (square side, or as shown), batch size, optimizer)
 MODELS = {
     'resnet50': ('configs/classification/_base_/models/resnet50_protuning.py', 'mmpretrain', 224, 8,
                  dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=1e-4)),
@@ -59,11 +63,15 @@ MODELS = {
                     dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=5e-4)),
     'fcn-r50': ('configs/fcn_r50-d8_protuning_ade20k.py', 'mmseg', 512, 2,
                 dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=5e-4)),
+    # COCO-like 640x480 images through the config's own training pipeline: Resize (1333, 800) with kept ratio.
+    'htc-r50': ('configs/htc_r50_protuning_coco.py', 'mmdet', '1067×800', 2,
+                dict(type='SGD', lr=0.02, momentum=0.9, weight_decay=1e-4)),
 }
 # name -> config whose `activation_checkpointing` the memory mode applies to the trained heads
 MEMORY_MODE_CONFIGS = {
     'upernet-r50': 'configs/segmentation/upernet/upernet_r50_protuning-memory_80k_ade20k-512x512.py',
     'fcn-r50': 'configs/segmentation/fcn/fcn_r50-d8_protuning-memory_80k_ade20k-512x512.py',
+    'htc-r50': 'configs/detection/_base_/memory_mode/htc.py',
 }
 # label -> (ProTuningBackbone paradigm, memory mode)
 PARADIGMS = {
@@ -112,6 +120,9 @@ def build(name: str, paradigm: str = 'protuning', memory_mode: bool = False, pla
     from protuning_mm.models import turn_on_activation_checkpointing
     init_default_scope(MODELS[name][1])
     model = REGISTRY.build(model_cfg(name, paradigm, memory_mode, plain, compile_prompts))
+    # Same seed before every paradigm's init: its trained heads start from the same weights (a
+    # detector's proposals, and so its RoI heads' work, depend on them).
+    torch.manual_seed(0)
     model.init_weights()
     regions = memory_mode_regions(name) if memory_mode else []
     if regions:  # what ProTuningRunner does with the config key
@@ -136,6 +147,8 @@ def optim_wrapper(name: str, model):
 def batch(name: str, size: int, n: int, seed: int = 0) -> dict:
     """A batch in the format the model's data preprocessor takes (what a dataloader yields)."""
     import torch
+    if MODELS[name][1] == 'mmdet':
+        return detection_batch(name, n)
     g = torch.Generator().manual_seed(seed)
     inputs = [torch.randint(0, 256, (3, size, size), dtype=torch.uint8, generator=g) for _ in range(n)]
     if MODELS[name][1] == 'mmseg':
@@ -150,6 +163,29 @@ def batch(name: str, size: int, n: int, seed: int = 0) -> dict:
         from mmpretrain.structures import DataSample
         samples = [DataSample().set_gt_label(int(torch.randint(0, 100, (1, ), generator=g))) for _ in range(n)]
     return dict(inputs=inputs, data_samples=samples)
+
+
+def detection_batch(name: str, n: int) -> dict:
+    """``n`` generated COCO-like 640x480 images with boxes, masks and semantic maps, through the config's
+    own training pipeline (tests/datagen_coco.py writes them to a temporary folder)."""
+    import tempfile
+    from pathlib import Path
+
+    import numpy as np
+    from mmengine.config import Config
+    from mmengine.dataset import pseudo_collate
+    from mmengine.registry import DATASETS, init_default_scope
+    sys.path.insert(0, osp.join(ROOT, 'tests'))
+    from datagen_coco import make_coco
+    init_default_scope('mmdet')
+    import mmdet.datasets  # noqa: F401
+    cfg = Config.fromfile(osp.join(ROOT, MODELS[name][0])).train_dataloader.dataset
+    np.random.seed(0)  # the pipeline's RandomFlip: the same batch in every worker
+    with tempfile.TemporaryDirectory() as root:
+        make_coco(Path(root), num_train=n, num_val=1, size=(640, 480))
+        cfg.data_root = root
+        dataset = DATASETS.build(cfg)
+        return pseudo_collate([dataset[i] for i in range(n)])
 
 
 def sync() -> None:
@@ -184,6 +220,8 @@ def import_codebases(name: str) -> None:
     import protuning_mm.classification  # noqa: F401
     if MODELS[name][1] == 'mmseg':
         import mmseg.models  # noqa: F401
+    if MODELS[name][1] == 'mmdet':
+        import mmdet.models  # noqa: F401
 
 
 def worker_memory(name: str, label: str, steps: int) -> dict:
@@ -198,7 +236,8 @@ def worker_memory(name: str, label: str, steps: int) -> dict:
     paradigm, memory_mode = PARADIGMS[label]
     model = build(name, paradigm, memory_mode).train()  # what the train loop does first
     optim = optim_wrapper(name, model)
-    for _ in range(steps):
+    for step in range(steps):
+        torch.manual_seed(step)  # the same RoI sampling as the other paradigms' workers
         model.train_step(data, optim)
     if torch.cuda.is_available():
         peak, how = torch.cuda.max_memory_allocated(), 'cuda_max_allocated'
@@ -210,6 +249,7 @@ def worker_memory(name: str, label: str, steps: int) -> dict:
 
 def worker_time(name: str, rounds: int) -> dict:
     """Training step time of every paradigm, stepped round-robin so that other load hits them alike."""
+    import torch
     import_codebases(name)
     _, size, n = MODELS[name][1:4]
     data = batch(name, size, n)
@@ -221,6 +261,7 @@ def worker_time(name: str, rounds: int) -> dict:
         runs[label] = (model, optim_wrapper(name, model), [])
     for r in range(rounds + 1):  # round 0 warms up (allocations, oneDNN/cuDNN kernel selection)
         for model, optim, times in runs.values():
+            torch.manual_seed(r)  # every paradigm samples the same RoIs in a round
             t = timed(model.train_step, data, optim)
             if r:
                 times.append(t)
@@ -304,6 +345,10 @@ def fmt_t(seconds: float) -> str:
     return f'{seconds:.2f} s' if seconds >= 1 else f'{seconds * 1e3:.0f} ms'
 
 
+def shown_size(size) -> str:
+    return f'{size}²' if isinstance(size, int) else str(size)
+
+
 def run_ratios(inf: dict) -> Dict[str, List[float]]:
     """Each variant's latency ratios to the plain model, sorted: one per process, or (an older,
     single-run JSON) its own ratio."""
@@ -323,7 +368,7 @@ def table(results: Dict[str, dict]) -> str:
             full_t, full_m = res['step']['full'], res['memory']['full']['peak']
             for label in PARADIGMS:
                 t, m = res['step'][label], res['memory'][label]
-                rows.append(f'| {name} ({size}², {n}) | {label} | {fmt_m(m["trainable"])} | {t:.2f} s | '
+                rows.append(f'| {name} ({shown_size(size)}, {n}) | {label} | {fmt_m(m["trainable"])} | {t:.2f} s | '
                             f'{t / full_t:.2f} | {m["peak"] / 2**20:,.0f} MiB | {m["peak"] / full_m:.2f} |')
         for bs, inf in sorted(res.get('infer', {}).items(), key=lambda kv: int(kv[0])):
             fl, lat = inf['flops'], inf['latency']
@@ -338,10 +383,12 @@ def table(results: Dict[str, dict]) -> str:
 
             comp = lat.get('compiled')
             infer_rows.append(
-                f'| {name} ({size}²) | {bs} | {flops_ratio:.3f} | {fmt_t(lat["plain"])} | {fmt_t(lat["protuning"])} | '
+                f'| {name} ({shown_size(size)}) | {bs} | {flops_ratio:.3f} | {fmt_t(lat["plain"])} | '
+                f'{fmt_t(lat["protuning"])} | '
                 f'{shown("protuning")} | {fmt_t(comp) if comp else "–"} | {shown("compiled")} | '
                 f'{"yes" if statistics.median(ratios["protuning"]) <= flops_ratio + 0.03 else "no"} |')
-    return '\n'.join(rows) + '\n\n' + '\n'.join(infer_rows)
+    tables = [t for t in (rows, infer_rows) if len(t) > 2]  # header and separator only: left out
+    return '\n\n'.join('\n'.join(t) for t in tables)
 
 
 def machine(threads: int) -> str:
@@ -489,7 +536,9 @@ def main() -> None:
                 res.update(entry)
                 if infer:
                     res['infer'] = infer
-        meta = dict(metas[0], command='`; `'.join(m['command'] for m in metas))
+        dates = sorted({m['date'] for m in metas})
+        meta = dict(metas[0], command='`; `'.join(m['command'] for m in metas),
+                    date=dates[0] if len(dates) == 1 else f'{dates[0]} to {dates[-1]}')
     else:
         results = {}
         common = ['--threads', str(args.threads)]
@@ -504,8 +553,9 @@ def main() -> None:
                 res.update(run_worker(['time', name, '--rounds', str(args.rounds), *common], args.threads,
                                       args.omp_wait_policy))
                 print(f'{name} step: {res["step"]}', file=sys.stderr, flush=True)
-            # classification models are timed at every --infer-batches size; dense models at batch 1 only
-            batches = args.infer_batches if MODELS[name][1] == 'mmpretrain' else [1]
+            # classification models are timed at every --infer-batches size; segmentation models at batch
+            # 1 only; detectors not (their forward needs data samples, and the bars are classification's)
+            batches = {'mmpretrain': args.infer_batches, 'mmseg': [1]}.get(MODELS[name][1], [])
             res['infer'] = {}
             for bs in batches:
                 extra = ['--no-compile'] if args.no_compile else []
