@@ -8,8 +8,8 @@ machine and in one run:
 * trainable parameters;
 * training step time: one real ``model.train_step`` (data preprocessor, forward, losses, backward,
   optimizer step) on random data (detectors: generated COCO-like images through the config's training
-  pipeline); the paradigms of one model are built in one process and stepped
-  in turn (round-robin), so that load from other jobs hits them alike; median over the rounds;
+  pipeline); the paradigms of one model are built in one process and stepped in turn (round-robin),
+  so that load from other jobs hits them alike; median over the rounds;
 * peak training memory: each (model, paradigm) in a fresh subprocess. On a GPU,
   ``torch.cuda.max_memory_allocated``; on CPU, the process's peak resident set size
   (``ru_maxrss``) minus its resident size just before the model is built, i.e. weights +
@@ -148,7 +148,7 @@ def batch(name: str, size: int, n: int, seed: int = 0) -> dict:
     """A batch in the format the model's data preprocessor takes (what a dataloader yields)."""
     import torch
     if MODELS[name][1] == 'mmdet':
-        return detection_batch(name, n)
+        return detection_batch(name, n, seed)
     g = torch.Generator().manual_seed(seed)
     inputs = [torch.randint(0, 256, (3, size, size), dtype=torch.uint8, generator=g) for _ in range(n)]
     if MODELS[name][1] == 'mmseg':
@@ -165,7 +165,7 @@ def batch(name: str, size: int, n: int, seed: int = 0) -> dict:
     return dict(inputs=inputs, data_samples=samples)
 
 
-def detection_batch(name: str, n: int) -> dict:
+def detection_batch(name: str, n: int, seed: int = 0) -> dict:
     """``n`` generated COCO-like 640x480 images with boxes, masks and semantic maps, through the config's
     own training pipeline (tests/datagen_coco.py writes them to a temporary folder)."""
     import tempfile
@@ -180,9 +180,9 @@ def detection_batch(name: str, n: int) -> dict:
     init_default_scope('mmdet')
     import mmdet.datasets  # noqa: F401
     cfg = Config.fromfile(osp.join(ROOT, MODELS[name][0])).train_dataloader.dataset
-    np.random.seed(0)  # the pipeline's RandomFlip: the same batch in every worker
+    np.random.seed(seed)  # the pipeline's RandomFlip: the same batch in every worker
     with tempfile.TemporaryDirectory() as root:
-        make_coco(Path(root), num_train=n, num_val=1, size=(640, 480))
+        make_coco(Path(root), num_train=n, num_val=1, size=(640, 480), seed=seed)
         cfg.data_root = root
         dataset = DATASETS.build(cfg)
         return pseudo_collate([dataset[i] for i in range(n)])
