@@ -8,7 +8,7 @@ Models (each config's real input size and per-GPU batch):
 * ``upernet-r50``: ``configs/upernet_r50_protuning_ade20k.py`` (512² crops, 4; SyncBN on several GPUs)
 * ``htc-r50``: ``configs/htc_r50_protuning_coco.py`` (640x480 images resized to 1066x800, 2)
 
-Paradigms: ``head``, ``protuning``, ``memory-mode`` (``with_cp``, and UperNet's memory-mode config),
+Paradigms: ``head``, ``protuning``, ``memory-mode`` (``with_cp``, and UperNet's and HTC's memory-mode configs),
 ``full``. Everything else is the config's own, changed only with ``--cfg-options``: synthetic data
 written on the fly by the test suite's generators (``tests/datagen*.py``; CIFAR-100, ADE20K and COCO
 layouts), random initialisation instead of the ImageNet checkpoints (``init_cfg=None``: no

@@ -71,7 +71,7 @@ MODELS = {
 MEMORY_MODE_CONFIGS = {
     'upernet-r50': 'configs/segmentation/upernet/upernet_r50_protuning-memory_80k_ade20k-512x512.py',
     'fcn-r50': 'configs/segmentation/fcn/fcn_r50-d8_protuning-memory_80k_ade20k-512x512.py',
-    'htc-r50': 'configs/detection/_base_/memory_mode/htc.py',
+    'htc-r50': 'configs/detection/htc/htc_r50_fpn_protuning-memory_1x_coco.py',
 }
 # label -> (ProTuningBackbone paradigm, memory mode)
 PARADIGMS = {

@@ -31,6 +31,9 @@ PAPER_PARAMS = {name: paper_params(DET / name) for name in (
     'cascade-mask-rcnn/cascade-mask-rcnn_r50_fpn_protuning+full_1x_coco.py',
     'cascade-mask-rcnn/cascade-mask-rcnn_swin-s_fpn_protuning_1x_coco.py',
 )}
+# Memory mode trains what Pro-tuning trains.
+HTC_MEMORY = 'htc/htc_r50_fpn_protuning-memory_1x_coco.py'
+PAPER_PARAMS[HTC_MEMORY] = PAPER_PARAMS['htc/htc_r50_fpn_protuning_1x_coco.py']
 # Prompt blocks of the defaults (docs/design.md, 'Parameter targets'), in M: the paper's for the same
 # backbone (the classification metafile's Prompt Parameters).
 PROMPT_PARAMS = {'r50': prompt_params()['resnet50'].params, 'swin-s': prompt_params()['swin-small'].params}
@@ -59,7 +62,9 @@ def test_config_builds_with_paper_parameter_count(name):
     wrapper = model.backbone
     assert isinstance(wrapper, ProTuningBackbone)
     paradigm = wrapper.paradigm.name
-    assert name.split('_')[-3] == paradigm  # {model}_{backbone}_fpn_{paradigm}_1x_coco.py
+    # {model}_{backbone}_fpn_{paradigm}[-memory]_1x_coco.py
+    assert name.split('_')[-3].removesuffix('-memory') == paradigm
+    assert wrapper.with_cp is name.endswith('-memory_1x_coco.py')
     rows = param_groups(model)
     total = sum(r[1] for r in rows)
     assert abs(total / 1e6 - trainable(model)) < 1e-6  # the report accounts for every parameter
@@ -114,3 +119,12 @@ def test_top_level_configs_are_the_protuning_rows():
         assert a.custom_imports == dict(imports=['protuning_mm'], allow_failed_imports=False)
         assert a.model.backbone.backbone.init_cfg.checkpoint == 'torchvision://resnet50'
         assert a.train_cfg.max_epochs == 12
+
+
+def test_htc_memory_mode_config_is_the_protuning_config_with_its_checkpointing():
+    memory = Config.fromfile(str(DET / HTC_MEMORY))
+    plain = Config.fromfile(str(DET / 'htc/htc_r50_fpn_protuning_1x_coco.py'))
+    regions = Config.fromfile(str(DET / '_base_/memory_mode/htc.py')).activation_checkpointing
+    assert memory.activation_checkpointing == regions and 'activation_checkpointing' not in plain
+    assert memory.model.backbone.pop('with_cp') is True
+    assert memory.model == plain.model and memory.train_dataloader == plain.train_dataloader

@@ -37,7 +37,8 @@ def test_dry_run_on_two_gpus_uses_dist_train_with_the_right_options():
                    '--gpus', '2', '--iters', '12', '--warmup', '2')
     assert len(cmds) == 4
     for cmd, (config, paradigm, with_cp) in zip(cmds, [
-            ('configs/htc_r50_protuning_coco.py', 'protuning', True), ('configs/htc_r50_protuning_coco.py', 'full', False),
+            ('configs/detection/htc/htc_r50_fpn_protuning-memory_1x_coco.py', 'protuning', True),
+            ('configs/htc_r50_protuning_coco.py', 'full', False),
             ('configs/classification/resnet50/resnet50_protuning_cifar100.py', 'protuning', True),
             ('configs/classification/resnet50/resnet50_protuning_cifar100.py', 'full', False)]):
         assert cmd[:4] == ['bash', 'tools/dist_train.sh', config, '2'] and '--amp' in cmd
@@ -61,7 +62,7 @@ def test_dry_run_on_one_gpu_uses_train_py_and_both_amp_settings():
 @pytest.mark.parametrize('model', list(gpu_check.MODELS))
 def test_options_turn_the_real_config_into_a_short_synthetic_run(model, tmp_path):
     cmd = gpu_check.command(model, 'memory-mode', True, 20, 1, str(tmp_path / 'data'), str(tmp_path))
-    config = cmd[2]  # memory mode: UperNet's memory-mode config (head activation checkpointing)
+    config = cmd[2]  # memory mode: the model's memory-mode config (head activation checkpointing)
     assert config == gpu_check.MEMORY_MODE_CONFIGS.get(model, gpu_check.MODELS[model].config)
     cfg = Config.fromfile(str(ROOT / config))
     cfg.merge_from_dict(cfg_options(cmd))
