@@ -103,9 +103,10 @@ def resnet_wrapper(**kwargs):
     return wrapped
 
 
-def blended_in_place(monkeypatch, wrapped, x):
-    """The shapes of the maps that a no-grad forward of ``wrapped`` blends in place, in order; its
-    outputs are checked against the autograd forward's (the eager path everywhere)."""
+def blended_in_place(monkeypatch, wrapped, x, forward=None):
+    """The shapes of the maps that a no-grad forward of ``wrapped`` (or ``forward``, e.g. its compiled
+    version) blends in place, in order; its outputs are checked against the autograd forward's (the
+    eager path everywhere)."""
     expected = [o.detach() for o in wrapped(x)]
     calls = []
     blend_into_ = prompt_block_module.blend_into_
@@ -116,7 +117,7 @@ def blended_in_place(monkeypatch, wrapped, x):
 
     monkeypatch.setattr(prompt_block_module, 'blend_into_', counted)
     with torch.no_grad():
-        outs = wrapped(x)
+        outs = (wrapped if forward is None else forward)(x)
     for out, exp in zip(outs, expected, strict=True):
         torch.testing.assert_close(out, exp, rtol=1e-5, atol=1e-5)
     return calls
@@ -134,16 +135,8 @@ def test_wrapper_prompts_resnet_stage_outputs_in_place_under_no_grad(monkeypatch
 @pytest.mark.usefixtures('small_maps_too')
 def test_torch_compile_traces_the_eager_forward_not_the_in_place_one(monkeypatch):
     wrapped = resnet_wrapper()
-    x = torch.randn(2, 3, 64, 64)
-    expected = [o.detach() for o in wrapped(x)]
-    calls = []
-    blend_into_ = prompt_block_module.blend_into_
-    monkeypatch.setattr(prompt_block_module, 'blend_into_', lambda block, fmap: calls.append(1) or blend_into_(block, fmap))
-    with torch.no_grad():
-        outs = torch.compile(wrapped)(x)
+    calls = blended_in_place(monkeypatch, wrapped, torch.randn(2, 3, 64, 64), forward=torch.compile(wrapped))
     assert calls == []  # the compiler fuses on its own; nothing in-place is traced
-    for out, exp in zip(outs, expected, strict=True):
-        torch.testing.assert_close(out, exp, rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.usefixtures('small_maps_too')
