@@ -297,3 +297,25 @@ def test_compile_prompts_same_outputs_and_state_dict():
         torch.testing.assert_close(a.grad, b.grad, msg=name)
     with pytest.raises(ValueError, match='no prompt blocks to compile'):
         ProTuningBackbone(backbone=dict(cfg), paradigm='head', compile_prompts=True)
+
+
+@pytest.mark.parametrize('grad', [False, True])
+def test_whole_model_compiles_to_one_graph(grad):
+    """``torch.compile`` of a Pro-tuned model traces it whole, in inference and in training: the prompt
+    hooks and blocks break no graph (each break splits the compiled model and runs Python between the
+    pieces), and the compiled model computes what the eager one computes."""
+    torch.manual_seed(0)
+    wrapped = ProTuningBackbone(backbone=dict(type='mmpretrain.ResNet', depth=18, out_indices=(2, 3)))
+    with torch.no_grad():
+        for name, p in wrapped.prompts.named_parameters():
+            if 'conv2' in name:
+                p.normal_(std=0.05)
+    wrapped.train(grad)
+    x = torch.randn(2, 3, 64, 64)
+    torch._dynamo.reset()
+    with torch.set_grad_enabled(grad):
+        explained = torch._dynamo.explain(wrapped)(x)
+        assert (explained.graph_count, explained.graph_break_count) == (1, 0), explained.break_reasons
+        compiled, eager = torch.compile(wrapped, backend='eager')(x), wrapped(x)
+    for a, b in zip(compiled, eager, strict=True):
+        torch.testing.assert_close(a, b)

@@ -197,6 +197,6 @@ class PromptBlock(BaseModule):
         needs_grad = torch.is_grad_enabled() and (x.requires_grad or y.requires_grad or scale.requires_grad)
         if needs_grad:
             return _Blend.apply(x, y, scale)
-        if torch.result_type(x, y) != y.dtype:  # (under autocast y may be narrower)
+        if x.dtype != y.dtype:  # (under autocast y may be narrower; a dtype test, not result_type: no graph break)
             return torch.addcmul(x, y, scale)
         return torch.addcmul(x, y, scale, out=y)

@@ -61,6 +61,8 @@ def _owns_for_in_place(hook_owner: Any, stage: nn.Module, prompt: nn.Module, fma
     """
     if torch.is_grad_enabled() or fmap is not output or not isinstance(output, torch.Tensor):
         return False
+    if torch.compiler.is_compiling():
+        return False  # the compiler fuses the blocks itself (and cannot trace the storage check below)
     if not unobserved(prompt) or getattr(prompt, '_compiled_call_impl', None):
         return False
     if torch.nn.modules.module._global_forward_hooks:
