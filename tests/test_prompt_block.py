@@ -120,3 +120,13 @@ def test_channels_last_stays_channels_last_and_input_is_untouched():
         out = block(x)
     assert out.is_contiguous(memory_format=torch.channels_last)
     assert torch.equal(x, before) and not torch.equal(out, x)
+
+
+def test_se_gate_is_its_convolutions_on_the_squeezed_map():
+    """The gate runs its two 1x1 convs as matrix products on their own weights: same result as the convs."""
+    torch.manual_seed(0)
+    se = PromptBlock(64, se_position='output').se_output
+    x = torch.randn(3, 64, 5, 4)
+    by_convs = torch.sigmoid(se.fc2(se.act(se.fc1(x.mean((2, 3), keepdim=True)))))
+    torch.testing.assert_close(se.gate(x), by_convs)
+    torch.testing.assert_close(se(x), x * by_convs)

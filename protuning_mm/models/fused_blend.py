@@ -104,9 +104,7 @@ def blend_into_(block: nn.Module, x: torch.Tensor) -> torch.Tensor:
     weight, bias = block.conv2.weight, block.conv2.bias
     if block.se_position == 'output':
         squeezed = F.linear(h.mean((2, 3)), weight.flatten(1), bias)  # == conv2(h).mean((2, 3))
-        se = block.se_output
-        hidden = F.relu(F.linear(squeezed, se.fc1.weight.flatten(1), se.fc1.bias))
-        scale = torch.sigmoid(F.linear(hidden, se.fc2.weight.flatten(1), se.fc2.bias)).mul_(block.beta)
+        scale = block.se_output.excite(squeezed).mul_(block.beta)
     else:
         scale = block.beta.expand(x.shape[0], weight.shape[0])
     for i, s in enumerate(scale):

