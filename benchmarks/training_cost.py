@@ -15,9 +15,12 @@ machine and in one run:
   (``ru_maxrss``) minus its resident size just before the model is built, i.e. weights +
   gradients + optimizer state + activations + allocator overhead;
 * inference: latency per batch size (``torch.no_grad``, eval mode; the same model with the plain
-  backbone, with prompt blocks, and with prompt blocks compiled by ``compile_prompts=True``,
-  alternated; the fastest of the rounds; ``--infer-repeats`` fresh processes per batch size, whose
-  ratios the table gives as median and range), and FLOPs (``mmengine.analysis``).
+  backbone, with prompt blocks, with prompt blocks compiled by ``compile_prompts=True``, and the
+  whole model compiled for inference (``torch.compile`` with inductor's ``freezing``), plain and
+  Pro-tuned, alternated; the fastest of the rounds; ``--infer-repeats`` fresh processes per batch
+  size, whose ratios the table gives as median and range), and FLOPs (``mmengine.analysis``). The
+  prompts' last convolutions get small random weights first (a trained model's; at initialisation
+  they are zero).
 
 It prints markdown tables with ratios against full fine-tuning and against the plain backbone;
 ``--docs`` also writes them, with machine, threads and date, into docs/benchmarks.md (between
@@ -74,6 +77,8 @@ MEMORY_MODE_CONFIGS = {
     'htc-r50': 'configs/detection/htc/htc_r50_fpn_protuning-memory_1x_coco.py',
 }
 # label -> (ProTuningBackbone paradigm, memory mode)
+# inference variant -> the variant its latency ratio is taken against
+RATIO_BASE = {'whole compiled': 'plain compiled'}
 PARADIGMS = {
     'head': ('head', False),
     'protuning': ('protuning', False),
@@ -90,6 +95,9 @@ def model_cfg(name: str, paradigm: str = 'protuning', with_cp: bool = False, pla
     from mmengine.config import Config
     cfg = Config.fromfile(osp.join(ROOT, MODELS[name][0]))
     model = copy.deepcopy(cfg.model)
+    if MODELS[name][1] == 'mmpretrain' and 'num_classes' not in model.head:
+        # The classification bases leave it to their dataset leaves; cost is measured with ImageNet's head.
+        model.head.num_classes = 1000
     wrapper = model.backbone
     assert wrapper.type == 'ProTuningBackbone', f'{name}: expected a ProTuningBackbone config'
     inner = wrapper.backbone
@@ -268,21 +276,44 @@ def worker_time(name: str, rounds: int) -> dict:
     return dict(step={label: statistics.median(times) for label, (_, _, times) in runs.items()})
 
 
+def as_trained(model) -> None:
+    """Small random weights in the prompts' zero-initialised last convolutions (the same for every call)."""
+    import torch
+
+    from protuning_mm.models import PromptBlock
+    g = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for block in (m for m in model.modules() if isinstance(m, PromptBlock)):
+            block.conv2.weight.copy_(torch.randn(block.conv2.weight.shape, generator=g) * 0.02)
+
+
 def worker_infer(name: str, n: int, rounds: int, with_compiled: bool) -> dict:
-    """Inference of the plain backbone, the prompted one and (optionally) compiled prompts, alternated."""
+    """Inference of the plain backbone, the prompted one and (optionally) compiled prompts and the whole
+    model compiled, plain and prompted, alternated."""
     import torch
     from mmengine.analysis import get_model_complexity_info
     import_codebases(name)
     size = MODELS[name][2]
     variants = {'plain': build(name, plain=True).eval(), 'protuning': build(name, 'protuning').eval()}
+    as_trained(variants['protuning'])
     if with_compiled:
         variants['compiled'] = build(name, 'protuning', compile_prompts=True).eval()
+        variants['compiled'].load_state_dict(variants['protuning'].state_dict())
+        variants['plain compiled'] = torch.compile(variants['plain'])
+        variants['whole compiled'] = torch.compile(variants['protuning'])
     x = torch.rand(n, 3, size, size, device=device())
     if os.environ.get('TRAINING_COST_CHANNELS_LAST') == '1':
         x = x.contiguous(memory_format=torch.channels_last)
     latency = {k: [] for k in variants}
+    compile_s = {}
     with torch.no_grad():
-        compile_s = timed(variants['compiled'], x) if with_compiled else None  # compiles here
+        for key in ('compiled', 'plain compiled', 'whole compiled') if with_compiled else ():
+            # The whole model with inductor's freezing (weights folded in as constants: convolutions on
+            # prepacked weights, fused with their BatchNorm, activation and residual add). Without it,
+            # inductor on CPU was slower than eager (42 vs 33 ms at batch 1); it is read when the first
+            # call compiles (torch.compile(options=dict(freezing=True)) did not apply it: 48 vs 23 ms).
+            with torch._inductor.config.patch(freezing=key != 'compiled'):
+                compile_s[key] = timed(variants[key], x)  # compiles here
         for r in range(rounds + 1):
             for key, model in variants.items():
                 t = timed(model, x)  # mode='tensor': backbone + neck + head, no post-processing
@@ -296,7 +327,7 @@ def worker_infer(name: str, n: int, rounds: int, with_compiled: bool) -> dict:
     # on the shared development machine medians of one variant moved by up to 5 % between processes.
     return dict(latency={k: min(v) for k, v in latency.items()},
                 median={k: statistics.median(v) for k, v in latency.items()}, flops=flops, params=params,
-                compile_s=compile_s)
+                compile_s=compile_s or None)
 
 
 def combine_infer_runs(runs: List[dict]) -> dict:
@@ -308,7 +339,7 @@ def combine_infer_runs(runs: List[dict]) -> dict:
     """
     out = dict(runs[0])
     out['latency'] = {k: statistics.median(r['latency'][k] for r in runs) for k in runs[0]['latency']}
-    out['ratios'] = {k: sorted(r['latency'][k] / r['latency']['plain'] for r in runs)
+    out['ratios'] = {k: sorted(r['latency'][k] / r['latency'][RATIO_BASE.get(k, 'plain')] for r in runs)
                      for k in runs[0]['latency'] if k != 'plain'}
     return out
 
@@ -350,18 +381,18 @@ def shown_size(size) -> str:
 
 
 def run_ratios(inf: dict) -> Dict[str, List[float]]:
-    """Each variant's latency ratios to the plain model, sorted: one per process, or (an older,
-    single-run JSON) its own ratio."""
+    """Each variant's latency ratios to its base (``RATIO_BASE``; the plain model), sorted: one per
+    process, or (an older, single-run JSON) its own ratio."""
     lat = inf['latency']
-    return inf.get('ratios') or {k: [v / lat['plain']] for k, v in lat.items() if k != 'plain'}
+    return inf.get('ratios') or {k: [v / lat[RATIO_BASE.get(k, 'plain')]] for k, v in lat.items() if k != 'plain'}
 
 
 def table(results: Dict[str, dict]) -> str:
     rows = ['| model (input, batch) | paradigm | trainable | train step | × full | peak memory | × full |',
             '| --- | --- | --- | --- | --- | --- | --- |']
     infer_rows = ['| model | batch | FLOPs × plain | latency plain | Pro-tuned | × plain | compiled prompts | × plain |'
-                  ' eager ≤ FLOPs + 0.03 |',
-                  '| --- | --- | --- | --- | --- | --- | --- | --- | --- |']
+                  ' whole model compiled: plain | Pro-tuned | × compiled plain | ≤ FLOPs + 0.03: eager, compiled |',
+                  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |']
     for name, res in results.items():
         _, size, n = MODELS[name.split(' ')[0]][1:4]
         if 'step' in res:
@@ -381,12 +412,16 @@ def table(results: Dict[str, dict]) -> str:
                     return '–'
                 return f'{statistics.median(r):.3f}' + (f' ({r[0]:.3f}–{r[-1]:.3f})' if len(r) > 1 else '')
 
-            comp = lat.get('compiled')
+            def t(key: str) -> str:
+                return fmt_t(lat[key]) if key in lat else '–'
+
+            def within(key: str) -> str:
+                return ('yes' if statistics.median(ratios[key]) <= flops_ratio + 0.03 else 'no') if key in ratios else '–'
+
             infer_rows.append(
-                f'| {name} ({shown_size(size)}) | {bs} | {flops_ratio:.3f} | {fmt_t(lat["plain"])} | '
-                f'{fmt_t(lat["protuning"])} | '
-                f'{shown("protuning")} | {fmt_t(comp) if comp else "–"} | {shown("compiled")} | '
-                f'{"yes" if statistics.median(ratios["protuning"]) <= flops_ratio + 0.03 else "no"} |')
+                f'| {name} ({shown_size(size)}) | {bs} | {flops_ratio:.3f} | {t("plain")} | {t("protuning")} | '
+                f'{shown("protuning")} | {t("compiled")} | {shown("compiled")} | {t("plain compiled")} | '
+                f'{t("whole compiled")} | {shown("whole compiled")} | {within("protuning")}, {within("whole compiled")} |')
     tables = [t for t in (rows, infer_rows) if len(t) > 2]  # header and separator only: left out
     return '\n\n'.join('\n'.join(t) for t in tables)
 
@@ -493,7 +528,8 @@ def main() -> None:
     parser.add_argument('--infer-repeats', type=int, default=3,
                         help='inference measurements per batch size, each in a fresh process (the table shows '
                         'the median ratio and the range)')
-    parser.add_argument('--no-compile', action='store_true', help='skip the compiled-prompts variant')
+    parser.add_argument('--no-compile', action='store_true',
+                        help='skip the compiled variants (compiled prompts, whole model compiled)')
     parser.add_argument('--no-train', action='store_true', help='inference only')
     parser.add_argument('--channels-last', action='store_true',
                         help='models and inputs in channels-last memory format (a config\'s channels_last=True)')

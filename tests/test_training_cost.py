@@ -1,0 +1,47 @@
+"""benchmarks/training_cost.py's building blocks (never its timings): every model it measures builds
+from the repository's configs, plain and Pro-tuned, and its inference ratios use the right base."""
+import importlib.util
+
+import pytest
+import torch
+
+from conftest import ROOT
+from protuning_mm.models import PromptBlock
+
+spec = importlib.util.spec_from_file_location('training_cost', ROOT / 'benchmarks' / 'training_cost.py')
+training_cost = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(training_cost)
+
+
+@pytest.mark.parametrize('name', [n for n, m in training_cost.MODELS.items() if m[1] != 'mmdet'])
+def test_every_measured_model_builds_plain_and_pro_tuned(name):
+    """(A model entry whose config no longer builds, e.g. a classification base without num_classes,
+    only showed when the benchmark ran.) HTC is built by the detection config tests."""
+    training_cost.import_codebases(name)
+    plain = training_cost.build(name, plain=True)
+    wrapped = training_cost.build(name, 'protuning')
+    assert type(wrapped.backbone).__name__ == 'ProTuningBackbone'
+    assert type(plain.backbone).__name__ != 'ProTuningBackbone'
+    # The same model around the backbone: every parameter of the plain one, plus prompt blocks.
+    blocks = [m for m in wrapped.modules() if isinstance(m, PromptBlock)]
+    assert blocks
+    extra = sum(p.numel() for b in blocks for p in b.parameters())
+    assert sum(p.numel() for p in wrapped.parameters()) == sum(p.numel() for p in plain.parameters()) + extra
+    # What inference is timed with: trained-like prompts, the same ones in every variant.
+    assert all(float(b.conv2.weight.abs().sum()) == 0 for b in blocks)
+    training_cost.as_trained(wrapped)
+    other = training_cost.build(name, 'protuning')
+    training_cost.as_trained(other)
+    for a, b in zip(blocks, (m for m in other.modules() if isinstance(m, PromptBlock))):
+        assert float(a.conv2.weight.abs().sum()) > 0
+        assert torch.equal(a.conv2.weight, b.conv2.weight)
+
+
+def test_whole_compiled_model_is_compared_with_the_compiled_plain_one():
+    runs = [dict(latency={'plain': 30.0, 'protuning': 33.0, 'plain compiled': 20.0, 'whole compiled': 23.0}),
+            dict(latency={'plain': 32.0, 'protuning': 36.8, 'plain compiled': 21.0, 'whole compiled': 23.1})]
+    ratios = training_cost.combine_infer_runs(runs)['ratios']
+    assert ratios['protuning'] == pytest.approx([1.1, 1.15])
+    assert ratios['whole compiled'] == pytest.approx([1.1, 1.15])
+    assert ratios['plain compiled'] == pytest.approx(sorted([20 / 30, 21 / 32]))  # what compiling gains
+    assert training_cost.run_ratios(dict(latency=runs[0]['latency']))['whole compiled'] == pytest.approx([1.15])
