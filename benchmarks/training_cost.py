@@ -76,9 +76,9 @@ MEMORY_MODE_CONFIGS = {
     'fcn-r50': 'configs/segmentation/fcn/fcn_r50-d8_protuning-memory_80k_ade20k-512x512.py',
     'htc-r50': 'configs/detection/htc/htc_r50_fpn_protuning-memory_1x_coco.py',
 }
-# label -> (ProTuningBackbone paradigm, memory mode)
-# inference variant -> the variant its latency ratio is taken against
+# inference variant -> the variant its latency ratio is taken against (else the plain model)
 RATIO_BASE = {'whole compiled': 'plain compiled'}
+# label -> (ProTuningBackbone paradigm, memory mode)
 PARADIGMS = {
     'head': ('head', False),
     'protuning': ('protuning', False),
