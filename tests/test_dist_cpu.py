@@ -242,3 +242,32 @@ def test_slurm_scripts_call_srun(tmp_path, script, positional):
         assert part in record, (part, record)
     with pytest.raises(subprocess.CalledProcessError):  # missing arguments: usage, non-zero exit
         subprocess.run(['bash', script, 'part'], cwd=ROOT, env=env, check=True, capture_output=True)
+
+
+def test_finish_distributed_destroys_the_group_after_the_dropped_ddp_wrapper(monkeypatch):
+    """The tools drop their runner before finish_distributed; the DDP wrapper, held in reference cycles
+    as a runner's hooks hold it, must be gone when the group is destroyed (its last reference), so that
+    gloo's threads end there and not at interpreter shutdown, where a rank could abort."""
+    import gc
+    import weakref
+
+    import torch.distributed as torch_dist
+
+    from protuning_mm.engine import cpu_ddp
+
+    torch_dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{free_port()}', rank=0, world_size=1)
+    holder = {'model': torch.nn.parallel.DistributedDataParallel(torch.nn.Linear(2, 2))}
+    holder['self'] = holder  # a cycle: only the cycle collector frees it
+    wrapper = weakref.ref(holder['model'])
+    alive_at_destroy = []
+    destroy = torch_dist.destroy_process_group
+    monkeypatch.setattr(torch_dist, 'destroy_process_group',
+                        lambda: alive_at_destroy.append(wrapper() is not None) or destroy())
+    gc.disable()  # (as if no automatic collection ran in between)
+    try:
+        del holder
+        cpu_ddp.finish_distributed()
+    finally:
+        gc.enable()
+    assert alive_at_destroy == [False]
+    assert not torch_dist.is_initialized()

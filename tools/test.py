@@ -56,6 +56,7 @@ def main() -> None:
         from mmengine.evaluator import DumpResults
         runner.test_evaluator.metrics.append(DumpResults(out_file_path=args.out))
     runner.test()
+    del runner  # its DDP wrapper holds the process group: see finish_distributed
     finish_distributed()
 
 

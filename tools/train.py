@@ -83,6 +83,7 @@ def main() -> None:
     setup_cpu_distributed(cfg, args.launcher)
     runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
     runner.train()
+    del runner  # its DDP wrapper holds the process group: see finish_distributed
     finish_distributed()
 
 
