@@ -412,16 +412,17 @@ def table(results: Dict[str, dict]) -> str:
                     return '–'
                 return f'{statistics.median(r):.3f}' + (f' ({r[0]:.3f}–{r[-1]:.3f})' if len(r) > 1 else '')
 
-            def t(key: str) -> str:
+            def latency(key: str) -> str:
                 return fmt_t(lat[key]) if key in lat else '–'
 
             def within(key: str) -> str:
                 return ('yes' if statistics.median(ratios[key]) <= flops_ratio + 0.03 else 'no') if key in ratios else '–'
 
             infer_rows.append(
-                f'| {name} ({shown_size(size)}) | {bs} | {flops_ratio:.3f} | {t("plain")} | {t("protuning")} | '
-                f'{shown("protuning")} | {t("compiled")} | {shown("compiled")} | {t("plain compiled")} | '
-                f'{t("whole compiled")} | {shown("whole compiled")} | {within("protuning")}, {within("whole compiled")} |')
+                f'| {name} ({shown_size(size)}) | {bs} | {flops_ratio:.3f} | {latency("plain")} | {latency("protuning")} | '
+                f'{shown("protuning")} | {latency("compiled")} | {shown("compiled")} | {latency("plain compiled")} | '
+                f'{latency("whole compiled")} | {shown("whole compiled")} | {within("protuning")}, '
+                f'{within("whole compiled")} |')
     tables = [t for t in (rows, infer_rows) if len(t) > 2]  # header and separator only: left out
     return '\n\n'.join('\n'.join(t) for t in tables)
 

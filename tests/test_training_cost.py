@@ -27,14 +27,13 @@ def test_every_measured_model_builds_plain_and_pro_tuned(name):
     assert blocks
     extra = sum(p.numel() for b in blocks for p in b.parameters())
     assert sum(p.numel() for p in wrapped.parameters()) == sum(p.numel() for p in plain.parameters()) + extra
-    # What inference is timed with: trained-like prompts, the same ones in every variant.
+    # What inference is timed with: trained-like prompts, the same ones in every variant (every call).
     assert all(float(b.conv2.weight.abs().sum()) == 0 for b in blocks)
     training_cost.as_trained(wrapped)
-    other = training_cost.build(name, 'protuning')
-    training_cost.as_trained(other)
-    for a, b in zip(blocks, (m for m in other.modules() if isinstance(m, PromptBlock))):
-        assert float(a.conv2.weight.abs().sum()) > 0
-        assert torch.equal(a.conv2.weight, b.conv2.weight)
+    first = [b.conv2.weight.clone() for b in blocks]
+    assert all(float(w.abs().sum()) > 0 for w in first)
+    training_cost.as_trained(wrapped)
+    assert all(torch.equal(w, b.conv2.weight) for w, b in zip(first, blocks))
 
 
 def test_whole_compiled_model_is_compared_with_the_compiled_plain_one():
