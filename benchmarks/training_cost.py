@@ -18,7 +18,8 @@ machine and in one run:
   backbone, with prompt blocks, with prompt blocks compiled by ``compile_prompts=True``, and the
   whole model compiled for inference (``torch.compile`` with inductor's ``freezing``), plain and
   Pro-tuned, alternated; the fastest of the rounds; ``--infer-repeats`` fresh processes per batch
-  size, whose ratios the table gives as median and range), and FLOPs (``mmengine.analysis``). The
+  size, whose ratios the table gives as median and range; also the pages faulted in per pass, in the
+  JSON), and FLOPs (``mmengine.analysis``). The
   prompts' last convolutions get small random weights first (a trained model's; at initialisation
   they are zero).
 
@@ -33,7 +34,8 @@ detector's proposals (and the work of its RoI heads) are the same for all of the
 Usage:
     python benchmarks/training_cost.py [--models resnet50 swin-s deit-s upernet-r50 fcn-r50 htc-r50]
                                        [--rounds 3] [--infer-rounds 10] [--infer-batches 1 32]
-                                       [--threads N] [--omp-wait-policy PASSIVE] [--json OUT]
+                                       [--threads N] [--omp-wait-policy PASSIVE] [--malloc heap]
+                                       [--json OUT]
                                        [--docs] [--plot PNG]
     python benchmarks/training_cost.py --from-json OUT1 OUT2 ... [--docs] [--plot PNG]
 """
@@ -305,6 +307,7 @@ def worker_infer(name: str, n: int, rounds: int, with_compiled: bool) -> dict:
     if os.environ.get('TRAINING_COST_CHANNELS_LAST') == '1':
         x = x.contiguous(memory_format=torch.channels_last)
     latency = {k: [] for k in variants}
+    faults = {k: [] for k in variants}  # pages faulted in per pass (fresh memory the allocator mapped)
     compile_s = {}
     with torch.no_grad():
         for key in ('compiled', 'plain compiled', 'whole compiled') if with_compiled else ():
@@ -316,9 +319,11 @@ def worker_infer(name: str, n: int, rounds: int, with_compiled: bool) -> dict:
                 compile_s[key] = timed(variants[key], x)  # compiles here
         for r in range(rounds + 1):
             for key, model in variants.items():
+                before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
                 t = timed(model, x)  # mode='tensor': backbone + neck + head, no post-processing
                 if r:
                     latency[key].append(t)
+                    faults[key].append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
         flops = {k: get_model_complexity_info(variants[k], inputs=(x[:1], ), show_table=False,
                                               show_arch=False)['flops'] for k in ('plain', 'protuning')}
     # Weights are read once per forward whatever the batch: at small batches they, not FLOPs, set the pace.
@@ -327,6 +332,7 @@ def worker_infer(name: str, n: int, rounds: int, with_compiled: bool) -> dict:
     # on the shared development machine medians of one variant moved by up to 5 % between processes.
     return dict(latency={k: min(v) for k, v in latency.items()},
                 median={k: statistics.median(v) for k, v in latency.items()}, flops=flops, params=params,
+                faults={k: statistics.median(v) for k, v in faults.items()},
                 compile_s=compile_s or None)
 
 
@@ -341,10 +347,22 @@ def combine_infer_runs(runs: List[dict]) -> dict:
     out['latency'] = {k: statistics.median(r['latency'][k] for r in runs) for k in runs[0]['latency']}
     out['ratios'] = {k: sorted(r['latency'][k] / r['latency'][RATIO_BASE.get(k, 'plain')] for r in runs)
                      for k in runs[0]['latency'] if k != 'plain'}
+    if all('faults' in r for r in runs):
+        out['faults'] = {k: statistics.median(r['faults'][k] for r in runs) for k in runs[0]['faults']}
     return out
 
 
-def run_worker(args: List[str], threads: int, wait_policy: str = 'default') -> dict:
+# glibc's malloc serves every block above its mmap threshold (at most 32 MiB on 64-bit) from a fresh
+# mapping and unmaps it on free, so each such tensor's pages are faulted in (and zeroed by the kernel)
+# on every forward: at batch 32 most activation maps. 'heap' keeps all blocks on the heap and never
+# trims it, so after the first pass no page is faulted in again (peak RSS is then the high-water mark).
+MALLOC_MODES = {
+    'default': {},
+    'heap': dict(MALLOC_MMAP_MAX_='0', MALLOC_TRIM_THRESHOLD_=str(2**40), MALLOC_TOP_PAD_=str(256 * 2**20)),
+}
+
+
+def run_worker(args: List[str], threads: int, wait_policy: str = 'default', malloc: str = 'default') -> dict:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [ROOT, os.environ.get('PYTHONPATH')])),
                OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
     # OpenMP's own default (spin a while, then sleep) is what users run with, and on an idle machine
@@ -360,6 +378,8 @@ def run_worker(args: List[str], threads: int, wait_policy: str = 'default') -> d
         # above 64 KiB lives in its own mapping and is returned to the OS when freed: the peak RSS
         # then tracks live tensors instead of the heap's high-water mark.
         env.setdefault('MALLOC_MMAP_THRESHOLD_', str(64 * 1024))
+    else:
+        env.update(MALLOC_MODES[malloc])
     proc = subprocess.run([sys.executable, osp.abspath(__file__), '--worker', *args], env=env,
                           capture_output=True, text=True)
     if proc.returncode != 0:
@@ -538,6 +558,10 @@ def main() -> None:
     parser.add_argument('--threads', type=int, default=os.cpu_count(), help='CPU threads per worker')
     parser.add_argument('--omp-wait-policy', choices=['default', 'PASSIVE', 'ACTIVE'], default='default',
                         help="OpenMP threads' wait policy in the workers (PASSIVE on a machine shared with other jobs)")
+    parser.add_argument('--malloc', choices=list(MALLOC_MODES), default='default',
+                        help="glibc malloc in the timing workers: its defaults, or 'heap' (no fresh mappings, no "
+                        "trimming: no page faults after the first pass; see MALLOC_MODES). Memory workers keep "
+                        "their own setting")
     parser.add_argument('--json', help='also write the raw results to this file')
     parser.add_argument('--from-json', nargs='+', metavar='FILE',
                         help='report results saved with --json (one or more runs) instead of measuring')
@@ -581,14 +605,16 @@ def main() -> None:
         common = ['--threads', str(args.threads)]
         if args.channels_last:
             os.environ['TRAINING_COST_CHANNELS_LAST'] = '1'  # inherited by the workers
+        tags = ''.join(t for t, on in ((' (channels-last)', args.channels_last),
+                                       (' (heap malloc)', args.malloc != 'default')) if on)
         for name in args.models:
-            res = results[name + (' (channels-last)' if args.channels_last else '')] = {}
+            res = results[name + tags] = {}
             if not args.no_train:
                 res['memory'] = {label: run_worker(['memory', name, label, '--memory-steps', str(args.memory_steps),
                                                     *common], args.threads, args.omp_wait_policy) for label in PARADIGMS}
                 print(f'{name} memory: {res["memory"]}', file=sys.stderr, flush=True)
                 res.update(run_worker(['time', name, '--rounds', str(args.rounds), *common], args.threads,
-                                      args.omp_wait_policy))
+                                      args.omp_wait_policy, args.malloc))
                 print(f'{name} step: {res["step"]}', file=sys.stderr, flush=True)
             # classification models are timed at every --infer-batches size; segmentation models at batch
             # 1 only; detectors not (their forward needs data samples, and the bars are classification's)
@@ -597,11 +623,12 @@ def main() -> None:
             for bs in batches:
                 extra = ['--no-compile'] if args.no_compile else []
                 runs = [run_worker(['infer', name, str(bs), '--infer-rounds', str(args.infer_rounds), *extra, *common],
-                                   args.threads, args.omp_wait_policy) for _ in range(args.infer_repeats)]
+                                   args.threads, args.omp_wait_policy, args.malloc) for _ in range(args.infer_repeats)]
                 res['infer'][str(bs)] = combine_infer_runs(runs)
                 print(f'{name} infer batch {bs}: {res["infer"][str(bs)]}', file=sys.stderr, flush=True)
         how = next((r['memory']['full']['how'] for r in results.values() if 'memory' in r), 'n/a')
         policy = '' if args.omp_wait_policy == 'default' else f', OMP_WAIT_POLICY={args.omp_wait_policy}'
+        policy += '' if args.malloc == 'default' else f', malloc {args.malloc}'
         meta = dict(date=datetime.date.today().isoformat(), machine=machine(args.threads) + policy, how=how,
                     command='python benchmarks/training_cost.py ' + ' '.join(sys.argv[1:]))
     if args.json:

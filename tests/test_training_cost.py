@@ -1,6 +1,11 @@
 """benchmarks/training_cost.py's building blocks (never its timings): every model it measures builds
 from the repository's configs, plain and Pro-tuned, and its inference ratios use the right base."""
 import importlib.util
+import os
+import platform
+import resource
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -44,3 +49,34 @@ def test_whole_compiled_model_is_compared_with_the_compiled_plain_one():
     assert ratios['whole compiled'] == pytest.approx([1.1, 1.15])
     assert ratios['plain compiled'] == pytest.approx(sorted([20 / 30, 21 / 32]))  # what compiling gains
     assert training_cost.run_ratios(dict(latency=runs[0]['latency']))['whole compiled'] == pytest.approx([1.15])
+
+
+FORWARD_PASSES = '''
+import resource, torch
+def faults():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+net = torch.nn.Sequential(torch.nn.Conv2d(64, 256, 1), torch.nn.ReLU(), torch.nn.Conv2d(256, 64, 1),
+                          torch.nn.Conv2d(64, 256, 1), torch.nn.ReLU())
+x = torch.rand(12, 64, 56, 56)  # its 256-channel maps: 38.5 MB, above glibc's largest mmap threshold
+with torch.no_grad():
+    for _ in range(6):
+        before = faults()
+        net(x)
+        after = faults()
+print(after - before)  # the last pass
+'''
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != 'glibc', reason="the settings are glibc malloc's")
+def test_heap_malloc_mode_stops_large_maps_faulting_in_fresh_pages_every_pass():
+    """--malloc heap, the benchmark's account of the batch-32 overhead: with glibc's defaults a forward's maps
+    above 32 MiB get new pages on every pass; with the heap mode, after the first passes, none."""
+    def last_pass_faults(mode):
+        env = {k: v for k, v in os.environ.items() if not k.startswith('MALLOC_')}
+        out = subprocess.run([sys.executable, '-c', FORWARD_PASSES], env={**env, **training_cost.MALLOC_MODES[mode]},
+                             capture_output=True, text=True, check=True)
+        return int(out.stdout.split()[-1])
+
+    map_pages = 12 * 256 * 56 * 56 * 4 // resource.getpagesize()
+    assert last_pass_faults('default') >= map_pages
+    assert last_pass_faults('heap') < map_pages // 100
