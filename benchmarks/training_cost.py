@@ -313,8 +313,9 @@ def worker_infer(name: str, n: int, rounds: int, with_compiled: bool) -> dict:
         for key in ('compiled', 'plain compiled', 'whole compiled') if with_compiled else ():
             # The whole model with inductor's freezing (weights folded in as constants: convolutions on
             # prepacked weights, fused with their BatchNorm, activation and residual add). Without it,
-            # inductor on CPU was slower than eager (42 vs 33 ms at batch 1); it is read when the first
-            # call compiles (torch.compile(options=dict(freezing=True)) did not apply it: 48 vs 23 ms).
+            # inductor on CPU was slower than eager (42 vs 33 ms at batch 1). Dynamo reads the global flag
+            # while the first call traces, before torch.compile's options reach inductor, so
+            # options=dict(freezing=True) leaves the weights as graph inputs (44 vs 21 ms here).
             with torch._inductor.config.patch(freezing=key != 'compiled'):
                 compile_s[key] = timed(variants[key], x)  # compiles here
         for r in range(rounds + 1):
