@@ -1,5 +1,6 @@
 """benchmarks/training_cost.py's building blocks (never its timings): every model it measures builds
-from the repository's configs, plain and Pro-tuned, and its inference ratios use the right base."""
+from the repository's configs, plain and Pro-tuned, its inference ratios use the right base, and its
+``--malloc heap`` setting does what its account of page faults says."""
 import importlib.util
 import os
 import platform
