@@ -222,6 +222,11 @@ def rss_bytes() -> int:
         return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE')
 
 
+def minor_faults() -> int:
+    """Pages this process has faulted in so far (fresh memory the allocator mapped, first touched)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
 def import_codebases(name: str) -> None:
     import mmpretrain.models  # noqa: F401
     from mmengine.optim import build_optim_wrapper  # noqa: F401
@@ -320,11 +325,11 @@ def worker_infer(name: str, n: int, rounds: int, with_compiled: bool) -> dict:
                 compile_s[key] = timed(variants[key], x)  # compiles here
         for r in range(rounds + 1):
             for key, model in variants.items():
-                before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+                before = minor_faults()
                 t = timed(model, x)  # mode='tensor': backbone + neck + head, no post-processing
                 if r:
                     latency[key].append(t)
-                    faults[key].append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+                    faults[key].append(minor_faults() - before)
         flops = {k: get_model_complexity_info(variants[k], inputs=(x[:1], ), show_table=False,
                                               show_arch=False)['flops'] for k in ('plain', 'protuning')}
     # Weights are read once per forward whatever the batch: at small batches they, not FLOPs, set the pace.
@@ -337,6 +342,11 @@ def worker_infer(name: str, n: int, rounds: int, with_compiled: bool) -> dict:
                 compile_s=compile_s or None)
 
 
+def base_ratio(latency: Dict[str, float], key: str) -> float:
+    """A variant's latency over its base's (``RATIO_BASE``; else the plain model's)."""
+    return latency[key] / latency[RATIO_BASE.get(key, 'plain')]
+
+
 def combine_infer_runs(runs: List[dict]) -> dict:
     """Several inference workers' results -> the median latency of each variant, and each run's ratios.
 
@@ -346,8 +356,7 @@ def combine_infer_runs(runs: List[dict]) -> dict:
     """
     out = dict(runs[0])
     out['latency'] = {k: statistics.median(r['latency'][k] for r in runs) for k in runs[0]['latency']}
-    out['ratios'] = {k: sorted(r['latency'][k] / r['latency'][RATIO_BASE.get(k, 'plain')] for r in runs)
-                     for k in runs[0]['latency'] if k != 'plain'}
+    out['ratios'] = {k: sorted(base_ratio(r['latency'], k) for r in runs) for k in runs[0]['latency'] if k != 'plain'}
     if all('faults' in r for r in runs):
         out['faults'] = {k: statistics.median(r['faults'][k] for r in runs) for k in runs[0]['faults']}
     return out
@@ -406,7 +415,7 @@ def run_ratios(inf: dict) -> Dict[str, List[float]]:
     """Each variant's latency ratios to its base (``RATIO_BASE``; the plain model), sorted: one per
     process, or (an older, single-run JSON) its own ratio."""
     lat = inf['latency']
-    return inf.get('ratios') or {k: [v / lat[RATIO_BASE.get(k, 'plain')]] for k, v in lat.items() if k != 'plain'}
+    return inf.get('ratios') or {k: [base_ratio(lat, k)] for k in lat if k != 'plain'}
 
 
 def table(results: Dict[str, dict]) -> str:
