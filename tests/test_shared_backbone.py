@@ -126,11 +126,17 @@ def test_checkpointing_follows_every_wrapper_and_every_hook():
 
 
 def test_frozen_norm_forwards_are_installed_and_undone():
-    """Frozen BatchNorm layers get the affine forward while a wrapper runs on the module (set by
-    train(), so layers that replace others later get it too); the last wrapper's removal undoes it."""
-    model = build(0).train()
+    """Frozen BatchNorm layers get the affine forward while a wrapper on the module trains (set by
+    train(), so layers that replace others later get it too); eval() and the last wrapper's removal
+    undo it."""
+    model = build(0)
     norms = [m for m in model.backbone.modules() if isinstance(m, nn.BatchNorm2d)]
-    assert norms and all('forward' in vars(m) for m in norms)
+    assert norms and not any('forward' in vars(m) for m in norms)  # built and evaluated: none
+    model.train()
+    assert all('forward' in vars(m) for m in norms)
+    model.eval()
+    assert not any('forward' in vars(m) for m in norms)
+    model.train()
     new = nn.BatchNorm2d(64).requires_grad_(False)
     model.backbone.bn1 = new  # as revert_sync_batchnorm replaces layers
     model.train()
@@ -139,6 +145,35 @@ def test_frozen_norm_forwards_are_installed_and_undone():
     model.shared.remove(model)
     assert not any('forward' in vars(m) for m in model.backbone.modules())
     assert set(model.state_dict()) == keys
+
+
+def test_frozen_norm_forwards_stay_while_any_sharing_wrapper_trains():
+    a, b = build(0), build(1)
+    b.share_backbone(a.backbone)
+    norms = [m for m in a.backbone.modules() if isinstance(m, nn.BatchNorm2d)]
+    a.train()
+    b.eval()  # b's mode does not take the forwards from a, which trains
+    assert all('forward' in vars(m) for m in norms)
+    a.eval()
+    assert not any('forward' in vars(m) for m in norms)
+
+
+def test_an_evaluated_model_compiles_without_guards_on_norm_forwards():
+    """In training mode dynamo guards every frozen norm's instance forward (the partial of
+    frozen_norm_forward, its function, arguments and keywords); evaluated, the norms have their class's
+    forward again and a compiled inference checks none of that before each call."""
+    def norm_forward_guards(model: ProTuningBackbone) -> set:
+        torch._dynamo.reset()
+        with torch.no_grad():
+            guards = torch._dynamo.explain(model)(torch.rand(1, 3, SIZE, SIZE)).out_guards
+        return {g.name for g in guards if '].forward' in g.name}
+
+    model = build(0).train()
+    norms = [name for name, m in model.backbone.named_modules() if isinstance(m, nn.BatchNorm2d)]
+    trained = norm_forward_guards(model)
+    assert all(any(f"['{name.split('.')[-1]}'].forward" in g for g in trained) for name in norms)
+    assert norm_forward_guards(model.eval()) == set()
+
 
 
 def test_trained_norms_keep_their_own_forward():

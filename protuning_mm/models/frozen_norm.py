@@ -14,6 +14,7 @@ The layers stay what they are (same class, parameters, buffers and state dict); 
 ``forward`` attribute is set, and it falls back to the class's own forward whenever the
 affine form would not be exact or would not help: in training mode, with trainable weight or
 bias, without running statistics, or when no gradient flows (evaluation runs the fused kernel).
+The wrappers set it only while they train (``SharedBackbone.update_frozen_norms``).
 """
 from functools import partial
 from typing import List

@@ -371,9 +371,9 @@ class ProTuningBackbone(BaseModule):
         super().train(mode)
         if self.paradigm.freezes_backbone:
             self.backbone.eval()
-            # Frozen BatchNorm as a constant affine map (backward then stores no input for it);
-            # here, so that layers built after __init__ (the runner's revert_sync_batchnorm) get it.
-            self._shared.use_frozen_norms()
+            # Frozen BatchNorm as a constant affine map while training (backward then stores no input
+            # for it); here, so that layers built after __init__ (revert_sync_batchnorm) get it too.
+            self._shared.update_frozen_norms()
             norm_eval = getattr(self.backbone, 'norm_eval', False)
             for block in self._trainable_backbone_modules:
                 block.train(mode)

@@ -9,7 +9,7 @@ adapter on its own layers):
 * the forward hooks each wrapper installed on its submodules (context and prompt hooks), by wrapper;
 * ``active``: the wrapper whose prompts run now (the others' hooks pass outputs through);
 * the activation-checkpointed forwards of its blocks (``with_cp``), while any wrapper asks for them;
-* the affine forwards of its frozen BatchNorm layers (:mod:`.frozen_norm`), while any wrapper runs on it.
+* the affine forwards of its frozen BatchNorm layers (:mod:`.frozen_norm`), while any wrapper on it trains.
 
 Wrappers on one module share one instance: :meth:`SharedBackbone.of` returns it.
 """
@@ -89,10 +89,7 @@ class SharedBackbone:
         if self.active is owner:
             self.active = None
         self._update_checkpointing()
-        if not self._hooks:  # the last wrapper left: the module gets its own norm forwards back
-            for m in self.module.modules():
-                if _forward_is(m, frozen_norm_forward):
-                    del m.forward
+        self.update_frozen_norms()  # the last wrapper gone (or the last one training): norms' own forwards
 
     def _remove_hooks(self, owner: Any) -> None:
         for _, handle in self._hooks.pop(owner, []):
@@ -114,10 +111,22 @@ class SharedBackbone:
         return self.active is owner
 
     # -- frozen BatchNorm -------------------------------------------------------------------------
-    def use_frozen_norms(self) -> None:
-        """Give the frozen BatchNorm layers the affine forward of :mod:`.frozen_norm` (autograd then
-        stores no input for them); again after layers were replaced (``revert_sync_batchnorm``)."""
-        use_frozen_norm_forward(self.module)
+    def update_frozen_norms(self) -> None:
+        """Frozen BatchNorm layers run the affine forward of :mod:`.frozen_norm` while a wrapper on the
+        module is in training mode (autograd then stores no input for them), their class's own otherwise.
+
+        Call it whenever a wrapper's mode changes; in training mode it also reaches layers that replaced
+        others since (``revert_sync_batchnorm``). Only for training: at inference the fused BatchNorm
+        kernel runs either way, and an instance ``forward`` costs ``torch.compile`` of an evaluated
+        model 13 guards per layer (and as many guard accessors; ~700 each on ResNet-50), checked
+        before every call.
+        """
+        if any(getattr(owner, 'training', False) for owner in self._hooks):
+            use_frozen_norm_forward(self.module)
+            return
+        for m in self.module.modules():
+            if _forward_is(m, frozen_norm_forward):
+                del m.forward
 
     # -- activation checkpointing (with_cp) ------------------------------------------------------
     def checkpoint_blocks(self, owner: Any, blocks: Sequence[nn.Module]) -> List[nn.Module]:
