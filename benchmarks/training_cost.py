@@ -617,8 +617,10 @@ def main() -> None:
         common = ['--threads', str(args.threads)]
         if args.channels_last:
             os.environ['TRAINING_COST_CHANNELS_LAST'] = '1'  # inherited by the workers
+        threads_tag = f' ({args.threads} thread{"s" * (args.threads > 1)})'
         tags = ''.join(t for t, on in ((' (channels-last)', args.channels_last),
-                                       (HEAP_TAG, args.malloc != 'default')) if on)
+                                       (HEAP_TAG, args.malloc != 'default'),
+                                       (threads_tag, args.threads != os.cpu_count())) if on)
         for name in args.models:
             res = results[name + tags] = {}
             if not args.no_train:
