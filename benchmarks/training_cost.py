@@ -17,7 +17,8 @@ machine and in one run:
 * inference: latency per batch size (``torch.no_grad``, eval mode; the same model with the plain
   backbone, with prompt blocks, with prompt blocks compiled by ``compile_prompts=True``, and the
   whole model compiled for inference (``torch.compile`` with inductor's ``freezing``), plain and
-  Pro-tuned, alternated; the fastest of the rounds; ``--infer-repeats`` fresh processes per batch
+  Pro-tuned, and with ``--aot`` both exported and compiled ahead of time by AOTInductor (no Python,
+  no guards: what a deployment runs), alternated; the fastest of the rounds; ``--infer-repeats`` fresh processes per batch
   size, whose ratios the table gives as median and range; also the pages faulted in per pass, in the
   JSON), and FLOPs (``mmengine.analysis``). The
   prompts' last convolutions get small random weights first (a trained model's; at initialisation
@@ -34,7 +35,7 @@ detector's proposals (and the work of its RoI heads) are the same for all of the
 Usage:
     python benchmarks/training_cost.py [--models resnet50 swin-s deit-s upernet-r50 fcn-r50 htc-r50]
                                        [--rounds 3] [--infer-rounds 10] [--infer-batches 1 32]
-                                       [--threads N] [--omp-wait-policy PASSIVE] [--malloc heap]
+                                       [--threads N] [--omp-wait-policy PASSIVE] [--malloc heap] [--aot]
                                        [--json OUT]
                                        [--docs] [--plot PNG]
     python benchmarks/training_cost.py --from-json OUT1 OUT2 ... [--docs] [--plot PNG]
@@ -79,7 +80,7 @@ MEMORY_MODE_CONFIGS = {
     'htc-r50': 'configs/detection/htc/htc_r50_fpn_protuning-memory_1x_coco.py',
 }
 # inference variant -> the variant its latency ratio is taken against (else the plain model)
-RATIO_BASE = {'whole compiled': 'plain compiled'}
+RATIO_BASE = {'whole compiled': 'plain compiled', 'aot': 'plain aot'}
 # label -> (ProTuningBackbone paradigm, memory mode)
 PARADIGMS = {
     'head': ('head', False),
@@ -294,9 +295,22 @@ def as_trained(model) -> None:
             block.conv2.weight.copy_(torch.randn(block.conv2.weight.shape, generator=g) * 0.02)
 
 
-def worker_infer(name: str, n: int, rounds: int, with_compiled: bool) -> dict:
+def aot_compiled(model, x):
+    """``model`` exported for ``x`` (without autograd) and compiled ahead of time by AOTInductor with
+    freezing, loaded back: a callable that runs the generated code with no Python model and no guards."""
+    import tempfile
+
+    import torch
+    with torch.no_grad():
+        program = torch.export.export(model, (x, ))
+    with torch._inductor.config.patch(freezing=True), tempfile.TemporaryDirectory() as tmp:
+        package = torch._inductor.aoti_compile_and_package(program, package_path=osp.join(tmp, 'model.pt2'))
+        return torch._inductor.aoti_load_package(package)
+
+
+def worker_infer(name: str, n: int, rounds: int, with_compiled: bool, with_aot: bool = False) -> dict:
     """Inference of the plain backbone, the prompted one and (optionally) compiled prompts and the whole
-    model compiled, plain and prompted, alternated."""
+    model compiled, plain and prompted, and the two compiled ahead of time, alternated."""
     import torch
     from mmengine.analysis import get_model_complexity_info
     import_codebases(name)
@@ -311,9 +325,16 @@ def worker_infer(name: str, n: int, rounds: int, with_compiled: bool) -> dict:
     x = torch.rand(n, 3, size, size, device=device())
     if os.environ.get('TRAINING_COST_CHANNELS_LAST') == '1':
         x = x.contiguous(memory_format=torch.channels_last)
+    compile_s = {}
+    if with_aot:
+        for key, base in (('plain aot', 'plain'), ('aot', 'protuning')):
+            start = time.perf_counter()
+            variants[key] = aot_compiled(variants[base], x)
+            compile_s[key] = time.perf_counter() - start
+            with torch.no_grad():  # what is timed must compute what the eager model does
+                torch.testing.assert_close(variants[key](x), variants[base](x), rtol=1e-4, atol=1e-4)
     latency = {k: [] for k in variants}
     faults = {k: [] for k in variants}  # pages faulted in per pass (fresh memory the allocator mapped)
-    compile_s = {}
     with torch.no_grad():
         for key in ('compiled', 'plain compiled', 'whole compiled') if with_compiled else ():
             # The whole model with inductor's freezing (weights folded in as constants: convolutions on
@@ -424,6 +445,8 @@ def table(results: Dict[str, dict]) -> str:
     infer_rows = ['| model | batch | FLOPs × plain | latency plain | Pro-tuned | × plain | compiled prompts | × plain |'
                   ' whole model compiled: plain | Pro-tuned | × compiled plain | ≤ FLOPs + 0.03: eager, compiled |',
                   '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |']
+    aot_rows = ['| model | batch | FLOPs × plain | compiled ahead of time (AOTInductor): plain | Pro-tuned | × plain |'
+                ' ≤ FLOPs + 0.03 |', '| --- | --- | --- | --- | --- | --- | --- |']
     for name, res in results.items():
         _, size, n = MODELS[name.split(' ')[0]][1:4]
         if 'step' in res:
@@ -454,7 +477,10 @@ def table(results: Dict[str, dict]) -> str:
                 f'{shown("protuning")} | {latency("compiled")} | {shown("compiled")} | {latency("plain compiled")} | '
                 f'{latency("whole compiled")} | {shown("whole compiled")} | {within("protuning")}, '
                 f'{within("whole compiled")} |')
-    tables = [t for t in (rows, infer_rows) if len(t) > 2]  # header and separator only: left out
+            if 'aot' in lat:
+                aot_rows.append(f'| {name} ({shown_size(size)}) | {bs} | {flops_ratio:.3f} | {latency("plain aot")} | '
+                                f'{latency("aot")} | {shown("aot")} | {within("aot")} |')
+    tables = [t for t in (rows, infer_rows, aot_rows) if len(t) > 2]  # header and separator only: left out
     return '\n\n'.join('\n'.join(t) for t in tables)
 
 
@@ -564,6 +590,9 @@ def main() -> None:
     parser.add_argument('--no-compile', action='store_true',
                         help='skip the compiled variants (compiled prompts, whole model compiled)')
     parser.add_argument('--no-train', action='store_true', help='inference only')
+    parser.add_argument('--aot', action='store_true',
+                        help='also time the plain and Pro-tuned models exported and compiled ahead of time '
+                             '(torch.export + AOTInductor, freezing on; ~15 s per model and input shape)')
     parser.add_argument('--channels-last', action='store_true',
                         help='models and inputs in channels-last memory format (a config\'s channels_last=True)')
     parser.add_argument('--memory-steps', type=int, default=2, help='training steps per memory measurement')
@@ -593,7 +622,7 @@ def main() -> None:
         elif kind == 'time':
             out = worker_time(name, args.rounds)
         else:
-            out = worker_infer(name, int(rest[0]), args.infer_rounds, not args.no_compile)
+            out = worker_infer(name, int(rest[0]), args.infer_rounds, not args.no_compile, args.aot)
         print(json.dumps(out))
         return
 
@@ -635,7 +664,7 @@ def main() -> None:
             batches = {'mmpretrain': args.infer_batches, 'mmseg': [1]}.get(MODELS[name][1], [])
             res['infer'] = {}
             for bs in batches:
-                extra = ['--no-compile'] if args.no_compile else []
+                extra = ['--no-compile'] * args.no_compile + ['--aot'] * args.aot
                 runs = [run_worker(['infer', name, str(bs), '--infer-rounds', str(args.infer_rounds), *extra, *common],
                                    args.threads, args.omp_wait_policy, args.malloc) for _ in range(args.infer_repeats)]
                 res['infer'][str(bs)] = combine_infer_runs(runs)

@@ -52,6 +52,27 @@ def test_whole_compiled_model_is_compared_with_the_compiled_plain_one():
     assert training_cost.run_ratios(dict(latency=runs[0]['latency']))['whole compiled'] == pytest.approx([1.15])
 
 
+def test_ahead_of_time_compiled_models_compute_what_the_eager_ones_do():
+    """--aot: the Pro-tuned model (prompt hooks, frozen norms, the inference path's checks) exports and
+    compiles ahead of time into code that computes its eager outputs, and is timed against the plain
+    model compiled alike."""
+    from mmengine.registry import MODELS
+    training_cost.import_codebases('resnet50')
+    cfg = training_cost.model_cfg('resnet50')
+    cfg.backbone.backbone.depth = 18
+    cfg.neck, cfg.head.in_channels, cfg.head.num_classes = dict(type='GlobalAveragePooling'), 512, 10
+    model = MODELS.build(cfg).eval()
+    training_cost.as_trained(model)
+    x = torch.rand(2, 3, 64, 64)
+    compiled = training_cost.aot_compiled(model, x)
+    with torch.no_grad():
+        torch.testing.assert_close(compiled(x), model(x), rtol=1e-4, atol=1e-4)
+    latency = {'plain': 0.03, 'protuning': 0.034, 'plain aot': 0.02, 'aot': 0.0224}
+    infer = {'1': dict(flops=dict(plain=1.0, protuning=1.1), latency=latency)}
+    report = training_cost.table({'resnet50': dict(infer=infer)})
+    assert report.splitlines()[-1] == '| resnet50 (224²) | 1 | 1.100 | 20 ms | 22 ms | 1.120 | yes |'
+
+
 FORWARD_PASSES = '''
 import resource, torch
 def faults():
