@@ -301,9 +301,10 @@ def aot_compiled(model, x):
     import tempfile
 
     import torch
-    with torch.no_grad():
+    # Both under no_grad: inductor freezes only a graph compiled without autograd (compiled with it, the
+    # weights stay graph inputs and the code ran no faster than eager here: 33 against 21 ms at batch 1).
+    with torch.no_grad(), torch._inductor.config.patch(freezing=True), tempfile.TemporaryDirectory() as tmp:
         program = torch.export.export(model, (x, ))
-    with torch._inductor.config.patch(freezing=True), tempfile.TemporaryDirectory() as tmp:
         package = torch._inductor.aoti_compile_and_package(program, package_path=osp.join(tmp, 'model.pt2'))
         return torch._inductor.aoti_load_package(package)
 

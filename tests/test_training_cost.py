@@ -67,6 +67,8 @@ def test_ahead_of_time_compiled_models_compute_what_the_eager_ones_do():
     compiled = training_cost.aot_compiled(model, x)
     with torch.no_grad():
         torch.testing.assert_close(compiled(x), model(x), rtol=1e-4, atol=1e-4)
+    # frozen (weights folded in as constants, what makes it fast), which inductor does only without autograd
+    assert any(name.startswith('_frozen_param') for name in compiled.get_constant_fqns())
     latency = {'plain': 0.03, 'protuning': 0.034, 'plain aot': 0.02, 'aot': 0.0224}
     infer = {'1': dict(flops=dict(plain=1.0, protuning=1.1), latency=latency)}
     report = training_cost.table({'resnet50': dict(infer=infer)})
