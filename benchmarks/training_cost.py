@@ -495,7 +495,7 @@ def machine(threads: int) -> str:
             cpu = next((line.split(':', 1)[1].strip() for line in f if line.startswith('model name')), cpu)
     except OSError:
         pass
-    return f'{cpu}, {os.cpu_count()} cores, {threads} threads, torch {torch.__version__}'
+    return f'{cpu}, {os.cpu_count()} cores, {threads} thread{"s" * (threads > 1)}, torch {torch.__version__}'
 
 
 def write_docs(results: dict, meta: dict, path: str) -> None:
