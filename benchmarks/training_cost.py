@@ -18,9 +18,9 @@ machine and in one run:
   backbone, with prompt blocks, with prompt blocks compiled by ``compile_prompts=True``, and the
   whole model compiled for inference (``torch.compile`` with inductor's ``freezing``), plain and
   Pro-tuned, and with ``--aot`` both exported and compiled ahead of time by AOTInductor (no Python,
-  no guards: what a deployment runs), alternated; the fastest of the rounds; ``--infer-repeats`` fresh processes per batch
-  size, whose ratios the table gives as median and range; also the pages faulted in per pass, in the
-  JSON), and FLOPs (``mmengine.analysis``). The
+  no guards: what a deployment runs), alternated; the fastest of the rounds; ``--infer-repeats``
+  fresh processes per batch size, whose ratios the table gives as median and range; also the pages
+  faulted in per pass, in the JSON), and FLOPs (``mmengine.analysis``). The
   prompts' last convolutions get small random weights first (a trained model's; at initialisation
   they are zero).
 
@@ -53,7 +53,7 @@ import statistics
 import subprocess
 import sys
 import time
-from typing import Dict, List
+from typing import Callable, Dict, List
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -295,7 +295,7 @@ def as_trained(model) -> None:
             block.conv2.weight.copy_(torch.randn(block.conv2.weight.shape, generator=g) * 0.02)
 
 
-def aot_compiled(model, x):
+def aot_compiled(model, x) -> Callable:
     """``model`` exported for ``x`` (without autograd) and compiled ahead of time by AOTInductor with
     freezing, loaded back: a callable that runs the generated code with no Python model and no guards."""
     import tempfile

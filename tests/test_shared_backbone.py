@@ -169,11 +169,12 @@ def test_an_evaluated_model_compiles_without_guards_on_norm_forwards():
         return {g.name for g in guards if '].forward' in g.name}
 
     model = build(0).train()
-    norms = [name for name, m in model.backbone.named_modules() if isinstance(m, nn.BatchNorm2d)]
+    # each norm's own source path in the guards, e.g. ._modules['layer1']._modules['0']._modules['bn1'].forward
+    paths = [''.join(f"._modules['{part}']" for part in name.split('.')) + '.forward'
+             for name, m in model.backbone.named_modules() if isinstance(m, nn.BatchNorm2d)]
     trained = norm_forward_guards(model)
-    assert all(any(f"['{name.split('.')[-1]}'].forward" in g for g in trained) for name in norms)
+    assert paths and all(any(g.endswith(path) for g in trained) for path in paths)
     assert norm_forward_guards(model.eval()) == set()
-
 
 
 def test_trained_norms_keep_their_own_forward():
