@@ -485,6 +485,10 @@ def table(results: Dict[str, dict]) -> str:
     return '\n\n'.join('\n'.join(t) for t in tables)
 
 
+def threads_text(threads: int) -> str:
+    return f'{threads} thread{"s" * (threads > 1)}'
+
+
 def machine(threads: int) -> str:
     import torch
     if torch.cuda.is_available():
@@ -495,7 +499,7 @@ def machine(threads: int) -> str:
             cpu = next((line.split(':', 1)[1].strip() for line in f if line.startswith('model name')), cpu)
     except OSError:
         pass
-    return f'{cpu}, {os.cpu_count()} cores, {threads} thread{"s" * (threads > 1)}, torch {torch.__version__}'
+    return f'{cpu}, {os.cpu_count()} cores, {threads_text(threads)}, torch {torch.__version__}'
 
 
 def write_docs(results: dict, meta: dict, path: str) -> None:
@@ -647,10 +651,9 @@ def main() -> None:
         common = ['--threads', str(args.threads)]
         if args.channels_last:
             os.environ['TRAINING_COST_CHANNELS_LAST'] = '1'  # inherited by the workers
-        threads_tag = f' ({args.threads} thread{"s" * (args.threads > 1)})'
         tags = ''.join(t for t, on in ((' (channels-last)', args.channels_last),
                                        (HEAP_TAG, args.malloc != 'default'),
-                                       (threads_tag, args.threads != os.cpu_count())) if on)
+                                       (f' ({threads_text(args.threads)})', args.threads != os.cpu_count())) if on)
         for name in args.models:
             res = results[name + tags] = {}
             if not args.no_train:
