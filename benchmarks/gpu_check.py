@@ -18,9 +18,16 @@ a log line per iteration. Timing and memory come from mmengine's own log (``vis_
 ``memory``, the peak of ``torch.cuda.max_memory_allocated`` on rank 0 in MiB (mmengine resets it at
 every log line; the table shows the maximum over the run).
 
+With ``--latency`` it also times inference on the GPU: ``benchmarks/training_cost.py --no-train`` (one
+fresh process per batch size) for ResNet-50 and Swin-S at batch 1 and 32, the plain model against the
+Pro-tuned one, eager, with compiled prompts (``compile_prompts=True``) and the whole model compiled
+(``torch.compile`` with freezing), and appends its table (ratios to the plain model; FLOPs ratio beside).
+Compiling costs minutes on a GPU (each compiled variant per batch size), hence opt-in.
+
 Usage:
     python benchmarks/gpu_check.py [--models resnet50 upernet-r50 htc-r50] [--paradigms ...]
-        [--iters 20] [--warmup 5] [--gpus 1] [--amp both|on|off] [--out work_dirs/gpu_check/result]
+        [--iters 20] [--warmup 5] [--gpus 1] [--amp both|on|off] [--latency]
+        [--out work_dirs/gpu_check/result]
     python benchmarks/gpu_check.py --dry-run     # print the commands, run nothing (no GPU needed)
 """
 import argparse
@@ -39,7 +46,7 @@ from typing import List, Optional, Sequence
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 # the same four paradigms, and the memory-mode configs
-from training_cost import MEMORY_MODE_CONFIGS, PARADIGMS as _COST_PARADIGMS  # noqa: E402
+from training_cost import MEMORY_MODE_CONFIGS, MODELS as _COST_MODELS, PARADIGMS as _COST_PARADIGMS  # noqa: E402
 
 # CLI name -> (ProTuningBackbone paradigm, memory mode)
 PARADIGMS = {label.replace(' ', '-'): spec for label, spec in _COST_PARADIGMS.items()}
@@ -100,6 +107,28 @@ def command(model: str, paradigm: str, amp: bool, iters: int, gpus: int, data_di
     if gpus > 1:
         return ['bash', 'tools/dist_train.sh', config, str(gpus), *args[1:]]
     return [sys.executable, 'tools/train.py', *args]
+
+
+# training_cost.py times inference of classifiers (at every batch size) and segmentors (batch 1), not detectors
+LATENCY_MODELS = [name for name, spec in _COST_MODELS.items() if spec[1] != 'mmdet']
+
+
+def latency_command(models: Sequence[str], rounds: int, json_path: str) -> List[str]:
+    """The ``benchmarks/training_cost.py`` command that times inference (eager and compiled) on the GPU."""
+    return [sys.executable, 'benchmarks/training_cost.py', '--no-train', '--models', *models,
+            '--infer-batches', '1', '32', '--infer-rounds', str(rounds), '--infer-repeats', '1', '--json', json_path]
+
+
+def latency_table(stdout: str) -> str:
+    """The markdown tables of a ``training_cost.py`` run, from its printed output (one blank line between)."""
+    tables, current = [], []
+    for line in stdout.splitlines() + ['']:
+        if line.startswith('|'):
+            current.append(line)
+        elif current:
+            tables.append('\n'.join(current))
+            current = []
+    return '\n\n'.join(tables)
 
 
 def make_data(data_dir: str, models: Sequence[str]) -> None:
@@ -188,6 +217,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument('--gpus', type=int, default=1, help='GPUs per run; >1: tools/dist_train.sh (default: 1)')
     parser.add_argument('--amp', choices=('both', 'on', 'off'), default='both')
     parser.add_argument('--work-dir', default='work_dirs/gpu_check', help='runs and synthetic data go here')
+    parser.add_argument('--latency', action='store_true',
+                        help='also time inference, eager and compiled, with benchmarks/training_cost.py')
+    parser.add_argument('--latency-models', nargs='+', default=['resnet50', 'swin-s'], choices=LATENCY_MODELS,
+                        help='models for --latency (default: resnet50 swin-s)')
+    parser.add_argument('--latency-rounds', type=int, default=20, help='timed passes per variant (default: 20)')
     parser.add_argument('--out', help='also write the table to OUT.md and the results to OUT.json')
     parser.add_argument('--dry-run', action='store_true', help='print the commands and exit')
     args = parser.parse_args(argv)
@@ -198,8 +232,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     amps = {'both': (False, True), 'on': (True, ), 'off': (False, )}[args.amp]
     runs = [(m, p, a) for m in args.models for a in amps for p in args.paradigms]
     commands = [command(m, p, a, args.iters, args.gpus, data_dir, work_dir) for m, p, a in runs]
+    latency_cmd = (latency_command(args.latency_models, args.latency_rounds, osp.join(work_dir, 'latency.json'))
+                   if args.latency else None)
     if args.dry_run:
-        print('\n'.join(shlex.join(c) for c in commands))
+        print('\n'.join(shlex.join(c) for c in commands + [latency_cmd] * args.latency))
         return 0
 
     import torch
@@ -232,9 +268,21 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             result['error'] = str(err)
             print(f'  failed: {err}', flush=True)
         results.append(result)
+    latency = None
+    if latency_cmd:
+        print(f'[{time.time() - start:.0f}s] latency: {shlex.join(latency_cmd)}', flush=True)
+        log = osp.join(work_dir, 'latency.log')
+        proc = subprocess.run(latency_cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+        with open(log, 'w') as f:
+            f.write(proc.stdout + proc.stderr)
+        latency = dict(log=log, table=latency_table(proc.stdout)) if proc.returncode == 0 else dict(
+            log=log, error=f'exit {proc.returncode}, see {log}')
     report = (f'GPU check: {torch.cuda.get_device_name()} × {args.gpus}, torch {torch.__version__}, {args.iters} '
               f'iterations per run (median of the last {args.iters - args.warmup}), random init, synthetic data; '
               f'{time.time() - start:.0f} s in all.\n\n{table(results, args.gpus)}')
+    if latency:
+        report += ('\n\nInference latency (benchmarks/training_cost.py, batch 1 and 32, one process each):\n\n'
+                   + latency.get('table', f'failed: {latency.get("error")}'))
     print(report)
     if args.out:
         os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
@@ -242,8 +290,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             f.write(report + '\n')
         with open(f'{args.out}.json', 'w') as f:
             json.dump(dict(device=torch.cuda.get_device_name(), gpus=args.gpus, torch=torch.__version__,
-                           iters=args.iters, warmup=args.warmup, results=results), f, indent=1)
-    return 1 if any('error' in r for r in results) else 0
+                           iters=args.iters, warmup=args.warmup, results=results, latency=latency), f, indent=1)
+    return 1 if any('error' in r for r in results + [latency or {}]) else 0
 
 
 if __name__ == '__main__':

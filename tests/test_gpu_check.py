@@ -124,3 +124,37 @@ def test_table_ratios_are_against_full_of_the_same_model_and_amp():
     assert lines[3] == '| resnet50 (224², 16) | full | on | 100 | 1 | 160.0 | 6000 | 1.00 | 1.00 |'
     assert lines[4].startswith('| resnet50 (224², 16) | head | off | failed: exit 1')
     assert all(line.count('|') == lines[0].count('|') for line in lines)
+
+
+def test_latency_is_opt_in_and_runs_training_cost_inference_only():
+    assert not any('training_cost.py' in ' '.join(c) for c in dry_run('--models', 'resnet50'))
+    cmds = dry_run('--models', 'resnet50', '--paradigms', 'full', '--amp', 'off', '--latency', '--latency-rounds', '7')
+    assert len(cmds) == 2 and cmds[0][1] == 'tools/train.py'
+    latency = cmds[1]
+    assert latency[1:3] == ['benchmarks/training_cost.py', '--no-train']
+    args = ' '.join(latency)
+    assert '--models resnet50 swin-s ' in args and '--infer-batches 1 32 ' in args
+    assert '--infer-rounds 7 ' in args and '--infer-repeats 1 ' in args and '--no-compile' not in args
+    assert latency[-1].endswith('work_dirs/gpu_check/latency.json')
+    # detectors are not timed by training_cost.py: refused by name, not silently skipped
+    proc = subprocess.run([sys.executable, SCRIPT, '--dry-run', '--latency', '--latency-models', 'htc-r50'],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 2 and "invalid choice: 'htc-r50'" in proc.stderr
+
+
+def test_latency_table_is_what_training_cost_prints(tmp_path):
+    """The GPU report quotes the tables of training_cost.py's own output (run here with --from-json)."""
+    cost = importlib.util.spec_from_file_location('training_cost', ROOT / 'benchmarks' / 'training_cost.py')
+    training_cost = importlib.util.module_from_spec(cost)
+    cost.loader.exec_module(training_cost)
+    latency = {'plain': 0.01, 'protuning': 0.0105, 'compiled': 0.0107, 'plain compiled': 0.008,
+               'whole compiled': 0.0083}
+    results = {'resnet50': dict(infer={'1': dict(flops=dict(plain=1.0, protuning=1.1), latency=latency)})}
+    saved = tmp_path / 'latency.json'
+    saved.write_text(json.dumps({**results, '_meta': dict(date='2026-11-30', machine='NVIDIA H200, torch 2.11',
+                                                          how='n/a', command='python benchmarks/training_cost.py')}))
+    proc = subprocess.run([sys.executable, 'benchmarks/training_cost.py', '--from-json', str(saved)],
+                          capture_output=True, text=True, cwd=ROOT, check=True)
+    quoted = gpu_check.latency_table(proc.stdout)
+    assert quoted == training_cost.table(results).strip()
+    assert '| resnet50 (224²) | 1 | 1.100 |' in quoted and 'NVIDIA' not in quoted
