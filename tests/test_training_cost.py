@@ -19,6 +19,15 @@ training_cost = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(training_cost)
 
 
+@pytest.fixture(autouse=True)
+def restore_default_scope():
+    """The benchmark's build() sets mmengine's default scope (mmseg for the segmentors); tests that run after
+    these must not inherit it (test_multitask's pipelines then failed to find mmpretrain's transforms)."""
+    from mmengine.registry import DefaultScope
+    with DefaultScope.overwrite_default_scope('mmpretrain'):  # restores the previous scopes on exit
+        yield
+
+
 @pytest.mark.parametrize('name', [n for n, m in training_cost.MODELS.items() if m[1] != 'mmdet'])
 def test_every_measured_model_builds_plain_and_pro_tuned(name):
     """(A model entry whose config no longer builds, e.g. a classification base without num_classes,
