@@ -133,10 +133,37 @@ def test_wrapper_prompts_resnet_stage_outputs_in_place_under_no_grad(monkeypatch
 
 
 @pytest.mark.usefixtures('small_maps_too')
-def test_torch_compile_traces_the_eager_forward_not_the_in_place_one(monkeypatch):
+def test_torch_compile_runs_the_in_place_blend_on_the_stage_maps_without_copies(monkeypatch):
+    """Compiled for inference (freezing, as docs/distributed-and-cost.md recommends), the fused stages call
+    the custom operator on inductor's own stage buffers: no clone or copy of a map for it, the same outputs."""
+    from torch._inductor.utils import run_and_get_code
     wrapped = resnet_wrapper()
-    calls = blended_in_place(monkeypatch, wrapped, torch.randn(2, 3, 64, 64), forward=torch.compile(wrapped))
-    assert calls == []  # the compiler fuses on its own; nothing in-place is traced
+    x = torch.randn(2, 3, 64, 64)
+    with torch._inductor.config.patch(freezing=True):
+        calls = blended_in_place(monkeypatch, wrapped, x, forward=torch.compile(wrapped))
+    assert calls == [(2, 64, 16, 16), (2, 128, 8, 8)]  # traced where the eager forward takes it
+    torch._dynamo.reset()
+    with torch.no_grad(), torch._inductor.config.patch(freezing=True):
+        _, (code, ) = run_and_get_code(torch.compile(wrapped), x)
+    calls = [line.strip() for line in code.splitlines() if 'protuning.scaled_conv_add_.default(' in line]
+    assert len(calls) == 2 and 'clone' not in code and 'copy_' not in code
+    written = [call.split('(')[1].split(',')[0] for call in calls]  # the map each call writes into
+    assert all(f'del {buf}' not in code.split(call)[0] for buf, call in zip(written, calls))  # a live buffer
+
+
+@pytest.mark.usefixtures('small_maps_too')
+def test_export_keeps_the_portable_operators():
+    """torch.export (AOTInductor's input) must not hold the Python operator its C++ runtime cannot run."""
+    wrapped = resnet_wrapper()
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        expected = wrapped(x)
+        program = torch.export.export(wrapped, (x, ))
+        outs = program.module()(x)
+    targets = {str(node.target) for node in program.graph.nodes if node.op == 'call_function'}
+    assert not any('protuning' in t or 'mkldnn' in t for t in targets) and any('gelu' in t for t in targets)
+    for out, exp in zip(outs, expected, strict=True):
+        torch.testing.assert_close(out, exp, rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.usefixtures('small_maps_too')

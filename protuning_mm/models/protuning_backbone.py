@@ -61,8 +61,6 @@ def _owns_for_in_place(hook_owner: Any, stage: nn.Module, prompt: nn.Module, fma
     """
     if torch.is_grad_enabled() or fmap is not output or not isinstance(output, torch.Tensor):
         return False
-    if torch.compiler.is_compiling():
-        return False  # the compiler fuses the blocks itself (and cannot trace the storage check below)
     if not unobserved(prompt) or getattr(prompt, '_compiled_call_impl', None):
         return False
     if torch.nn.modules.module._global_forward_hooks:
@@ -73,6 +71,10 @@ def _owns_for_in_place(hook_owner: Any, stage: nn.Module, prompt: nn.Module, fma
         # Other wrappers' prompt hooks (multi-task serving) pass the output through while inactive.
         if hook.func.__self__ is hook_owner:
             break
+    if torch.compiler.is_compiling():
+        # Dynamo cannot trace storage pointers: a fresh output is no view and is none of the inputs (the
+        # traced program then writes into it as the eager one does, and inductor reuses its buffer).
+        return output._base is None and not any(a is output for a in args)
     ptr = output.untyped_storage().data_ptr()
     return not any(isinstance(a, torch.Tensor) and a.untyped_storage().data_ptr() == ptr for a in args)
 
