@@ -28,9 +28,9 @@ where missing or different, the block keeps its eager forward.
 The last step, the per-sample scaled convolutions added into the map, is a custom operator
 (``torch.ops.protuning.scaled_conv_add_``) that declares its write into ``x``, so that ``torch.compile``
 runs it too: inductor calls it on the stage map itself (no copy, no fresh map; it fuses the rest of the
-block on its own). Measured on ResNet-50 compiled with freezing at batch 32 (2-core CPU, glibc's malloc,
-two processes each): 1.11-1.13 against the compiled plain model instead of 1.18 with the blend in the graph,
-whose fresh stage-wide outputs were faulted in on every pass. ``torch.export`` (AOTInductor) keeps the
+block on its own). Measured on ResNet-50 compiled with freezing at batch 32 (2-core CPU, glibc's malloc):
+1.12 (1.11-1.14) times the compiled plain model instead of 1.18 with the blend in the graph, whose fresh
+stage-wide outputs were faulted in on every pass. ``torch.export`` (AOTInductor) keeps the
 portable operators: a Python operator cannot run in its C++ runtime.
 """
 import functools
