@@ -46,7 +46,7 @@ from typing import List, Optional, Sequence
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 # the same four paradigms, and the memory-mode configs
-from training_cost import MEMORY_MODE_CONFIGS, MODELS as _COST_MODELS, PARADIGMS as _COST_PARADIGMS  # noqa: E402
+from training_cost import MEMORY_MODE_CONFIGS, MODELS as _COST_MODELS, PARADIGMS as _COST_PARADIGMS, table as cost_table  # noqa: E402
 
 # CLI name -> (ProTuningBackbone paradigm, memory mode)
 PARADIGMS = {label.replace(' ', '-'): spec for label, spec in _COST_PARADIGMS.items()}
@@ -119,16 +119,12 @@ def latency_command(models: Sequence[str], rounds: int, json_path: str) -> List[
             '--infer-batches', '1', '32', '--infer-rounds', str(rounds), '--infer-repeats', '1', '--json', json_path]
 
 
-def latency_table(stdout: str) -> str:
-    """The markdown tables of a ``training_cost.py`` run, from its printed output (one blank line between)."""
-    tables, current = [], []
-    for line in stdout.splitlines() + ['']:
-        if line.startswith('|'):
-            current.append(line)
-        elif current:
-            tables.append('\n'.join(current))
-            current = []
-    return '\n\n'.join(tables)
+def latency_table(json_path: str) -> str:
+    """The latency tables of a ``training_cost.py --json`` run, as training_cost.py prints them."""
+    with open(json_path) as f:
+        saved = json.load(f)
+    saved.pop('_meta')
+    return cost_table(saved)
 
 
 def make_data(data_dir: str, models: Sequence[str]) -> None:
@@ -275,7 +271,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         proc = subprocess.run(latency_cmd, cwd=ROOT, env=env, capture_output=True, text=True)
         with open(log, 'w') as f:
             f.write(proc.stdout + proc.stderr)
-        latency = dict(log=log, table=latency_table(proc.stdout)) if proc.returncode == 0 else dict(
+        latency = dict(log=log, table=latency_table(latency_cmd[-1])) if proc.returncode == 0 else dict(
             log=log, error=f'exit {proc.returncode}, see {log}')
     report = (f'GPU check: {torch.cuda.get_device_name()} × {args.gpus}, torch {torch.__version__}, {args.iters} '
               f'iterations per run (median of the last {args.iters - args.warmup}), random init, synthetic data; '

@@ -147,8 +147,6 @@ def test_torch_compile_runs_the_in_place_blend_on_the_stage_maps_without_copies(
         _, (code, ) = run_and_get_code(torch.compile(wrapped), x)
     calls = [line.strip() for line in code.splitlines() if 'protuning.scaled_conv_add_.default(' in line]
     assert len(calls) == 2 and 'clone' not in code and 'copy_' not in code
-    written = [call.split('(')[1].split(',')[0] for call in calls]  # the map each call writes into
-    assert all(f'del {buf}' not in code.split(call)[0] for buf, call in zip(written, calls))  # a live buffer
 
 
 @pytest.mark.usefixtures('small_maps_too')

@@ -146,7 +146,7 @@ def blend_into_(block: nn.Module, x: torch.Tensor) -> torch.Tensor:
     weight, bias = block.conv2.weight, block.conv2.bias
     if block.se_position == 'output':
         squeezed = F.linear(h.mean((2, 3)), weight.flatten(1), bias)  # == conv2(h).mean((2, 3))
-        scale = block.se_output.excite(squeezed) * block.beta
+        scale = block.se_output.excite(squeezed).mul_(block.beta)
     else:
         scale = block.beta.expand(x.shape[0], weight.shape[0])
     scaled_conv_add_(x, h, weight, bias, scale)
