@@ -10,6 +10,7 @@ from functools import partial
 import pytest
 import torch
 import torch.nn as nn
+from mmengine.registry import MODELS
 
 from protuning_mm.models import ProTuningBackbone
 from protuning_mm.models.frozen_norm import frozen_norm_forward, use_frozen_norm_forward
@@ -120,3 +121,118 @@ def test_protuning_gradients_unchanged_and_less_stored():
     own_stored = saved_bytes(lambda t: own(t)[-1].sum(), x, own)
     # 0.79 here: the BatchNorm inputs behind the first prompt go; conv and prompt inputs stay.
     assert stored < 0.85 * own_stored, (stored, own_stored)
+
+
+# timm models of each norm style: BatchNormAct2d with ReLU6/ReLU/SiLU/hard-swish after the norm
+# (EfficientNet-Lite, MobileNetV3, EfficientNet, timm RegNet), plain BatchNorm2d (ResNet) and
+# LayerNorm (ConvNeXt, no BatchNorm at all).
+TIMM_NORM_STYLES = ['tf_efficientnet_lite0', 'mobilenetv3_small_100', 'efficientnet_b0', 'regnetx_002', 'resnet18',
+                    'convnext_atto']
+
+
+def timm_cfg(model_name: str) -> dict:
+    return dict(type='mmpretrain.TIMMBackbone', model_name=model_name, features_only=True, pretrained=False)
+
+
+def timm_wrapper(model_name: str, paradigm: str, **kwargs) -> ProTuningBackbone:
+    torch.manual_seed(0)
+    return ProTuningBackbone(backbone=timm_cfg(model_name), paradigm=paradigm, **kwargs)
+
+
+def assert_maps_close(got, expected):
+    assert len(got) == len(expected)
+    for g, e in zip(got, expected):
+        # Random-init running statistics let some of these nets reach 1e5: compare relative to the map.
+        torch.testing.assert_close(g, e, rtol=1e-5, atol=1e-5 * float(e.abs().max()) + 1e-6)
+
+
+def test_only_plain_batch_norm_classes_get_the_affine_forward():
+    from mmengine.model.utils import _BatchNormXd
+    from timm.layers import BatchNormAct2d
+    model = nn.Sequential(nn.BatchNorm2d(4), BatchNormAct2d(4), nn.SyncBatchNorm(4), _BatchNormXd(4),
+                          nn.BatchNorm1d(4)).requires_grad_(False).eval()
+    assert use_frozen_norm_forward(model) == [model[0], model[2], model[3], model[4]]
+    assert 'forward' not in vars(model[1])
+    # Called directly on a subclass with its own forward, it is that forward (activation included).
+    act = BatchNormAct2d(4, act_layer=nn.ReLU).requires_grad_(False).eval()
+    x = torch.randn(2, 4, 3, 3, requires_grad=True)
+    assert float(frozen_norm_forward(act, x).detach().min()) >= 0
+    torch.testing.assert_close(frozen_norm_forward(act, x), act(x))
+
+
+@pytest.mark.parametrize('with_cp', [False, True], ids=['plain', 'memory-mode'])
+@pytest.mark.parametrize('paradigm', ['head', 'protuning'])
+@pytest.mark.parametrize('model_name', TIMM_NORM_STYLES)
+def test_timm_models_train_with_gradients_as_their_frozen_selves(model_name, paradigm, with_cp):
+    """In train() with gradients flowing, the wrapped model at init computes what the frozen model
+    computes (its layers' own forwards, fused norm-activations included): outputs and input gradients.
+    (Between 5d94147 and the fix, BatchNormAct2d lost its activation here: max |diff| up to 1e5.)"""
+    wrapped = timm_wrapper(model_name, paradigm, with_cp=with_cp)
+    plain = MODELS.build(timm_cfg(model_name))
+    plain.load_state_dict(wrapped.backbone.state_dict())
+    plain.requires_grad_(False)
+    plain.eval()  # (TIMMBackbone.train returns None)
+    wrapped.train()
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        no_grad = wrapped(x)
+    xa, xb = x.clone().requires_grad_(), x.clone().requires_grad_()
+    got, expected = wrapped(xa), plain(xb)
+    assert_maps_close(got, expected)
+    assert_maps_close(got, no_grad)
+    torch.manual_seed(1)
+    weights = [torch.randn_like(e) / e.detach().abs().max().clamp(min=1) for e in expected]
+    grad_got, = torch.autograd.grad(sum((g * w).sum() for g, w in zip(got, weights)), xa)
+    grad_expected, = torch.autograd.grad(sum((e * w).sum() for e, w in zip(expected, weights)), xb)
+    assert_maps_close([grad_got], [grad_expected])
+
+
+def calibrate_norms(backbone: nn.Module, size: int = 64) -> None:
+    """Running statistics from data (cumulative averages over a few batches), as a pre-trained network
+    has them: a random-init net with mean 0 / var 1 statistics is far off scale."""
+    norms = [m for m in backbone.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None
+        m.train()
+    torch.manual_seed(2)
+    with torch.no_grad():
+        for _ in range(3):
+            backbone(torch.rand(8, 3, size, size))
+    for m in norms:
+        m.momentum = 0.1
+        m.eval()
+
+
+@pytest.mark.parametrize('model_name', TIMM_NORM_STYLES)
+def test_protuning_steps_on_a_pretrained_like_timm_backbone_stay_on_scale(model_name):
+    """A few AdamW steps of Pro-tuning (gradients through the frozen network) against head retraining on
+    the same calibrated backbone: equal loss at step 0, and finite losses and prompt gradient norms of
+    the order of the head's (with the norms' activations dropped, the first step's norm was ~6e10)."""
+    x, labels = torch.rand(4, 3, 64, 64), torch.tensor([0, 1, 2, 0])
+    runs = {}
+    for paradigm in ('head', 'protuning'):
+        backbone = timm_wrapper(model_name, paradigm)
+        calibrate_norms(backbone.backbone)
+        torch.manual_seed(3)
+        head = nn.Linear(backbone.backbone.timm_model.feature_info.channels()[-1], 3)
+        backbone.train()
+        params = [*head.parameters(), *(p for p in backbone.parameters() if p.requires_grad)]
+        opt = torch.optim.AdamW(params, lr=1e-3)
+        losses, head_norms, prompt_norms = [], [], []
+        for _ in range(4):
+            opt.zero_grad()
+            loss = nn.functional.cross_entropy(head(backbone(x)[-1].mean((2, 3))), labels)
+            loss.backward()
+            losses.append(loss.item())
+            head_norms.append(float(torch.linalg.vector_norm(torch.cat([p.grad.flatten() for p in head.parameters()]))))
+            grads = [p.grad.flatten() for p in backbone.prompts.parameters() if p.grad is not None]
+            prompt_norms.append(float(torch.linalg.vector_norm(torch.cat(grads))) if grads else 0.0)
+            opt.step()
+        runs[paradigm] = losses, head_norms, prompt_norms
+    (head_losses, head_norms, _), (losses, pro_head_norms, prompt_norms) = runs['head'], runs['protuning']
+    assert losses[0] == pytest.approx(head_losses[0], rel=1e-5)  # identity at step 0
+    assert pro_head_norms[0] == pytest.approx(head_norms[0], rel=1e-4)
+    assert all(map(torch.isfinite, torch.tensor(losses + prompt_norms)))
+    assert max(losses) < 2 * max(head_losses) + 1
+    assert prompt_norms[0] > 0 and max(prompt_norms) < 100 * max(head_norms), (prompt_norms, head_norms)

@@ -319,3 +319,41 @@ def test_whole_model_compiles_to_one_graph(grad):
         compiled, eager = torch.compile(wrapped, backend='eager')(x), wrapped(x)
     for a, b in zip(compiled, eager, strict=True):
         torch.testing.assert_close(a, b)
+
+
+@pytest.mark.parametrize('with_cp', [False, True], ids=['plain', 'memory-mode'])
+@pytest.mark.parametrize('name', list(BACKBONES))
+def test_training_with_gradients_computes_what_the_layers_own_forwards_compute(name, with_cp):
+    """Every forward the wrapper replaces while training (frozen-BatchNorm affine forwards, the blocks'
+    checkpointed forwards in memory mode, the prompt blend's autograd Function) against the model run on
+    its layers' own forwards: trained prompts (non-zero), ``train()``, gradients flowing; outputs and the
+    gradients of the prompts and of the input."""
+    wrapped, size = build(name, 'protuning', with_cp=with_cp, **WIDE_SE)
+    torch.manual_seed(1)
+    with torch.no_grad():
+        for n, p in wrapped.prompts.named_parameters():
+            if 'conv2' in n:
+                p.normal_(std=0.05)
+    # The reference: evaluated (so no frozen-norm forward is installed: every layer runs its class's
+    # forward; the prompt blocks have no train/eval difference), no checkpointing, gradients on.
+    reference = copy.deepcopy(wrapped)
+    reference.with_cp = False
+    reference.eval()
+    wrapped.train()
+    assert not any('forward' in vars(m) for m in reference.backbone.modules())
+    x = torch.rand(2, 3, size, size)
+    xa, xb = x.clone().requires_grad_(), x.clone().requires_grad_()
+    torch.manual_seed(2)  # drop-path/dropout, if any, see the same draws (the frozen part is in eval anyway)
+    got = as_list(wrapped(xa))
+    torch.manual_seed(2)
+    expected = as_list(reference(xb))
+    assert len(got) == len(expected)
+    for g, e in zip(got, expected):
+        torch.testing.assert_close(g, e, rtol=1e-5, atol=1e-5)
+    torch.manual_seed(3)
+    weights = [torch.randn_like(e) for e in expected]
+    sum((g * w).sum() for g, w in zip(got, weights)).backward()
+    sum((e * w).sum() for e, w in zip(expected, weights)).backward()
+    torch.testing.assert_close(xa.grad, xb.grad, rtol=1e-4, atol=1e-6)
+    for (n, a), (_, b) in zip(wrapped.prompts.named_parameters(), reference.prompts.named_parameters()):
+        torch.testing.assert_close(a.grad, b.grad, rtol=1e-4, atol=1e-6, msg=n)

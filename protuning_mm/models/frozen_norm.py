@@ -15,6 +15,13 @@ The layers stay what they are (same class, parameters, buffers and state dict); 
 affine form would not be exact or would not help: in training mode, with trainable weight or
 bias, without running statistics, or when no gradient flows (evaluation runs the fused kernel).
 The wrappers set it only while they train (``SharedBackbone.update_frozen_norms``).
+
+Only layers whose class computes plain batch normalisation get it: classes whose ``forward`` is
+``_BatchNorm.forward`` itself (``BatchNorm1d/2d/3d``, mmengine's ``_BatchNormXd``) and
+``nn.SyncBatchNorm`` (which, evaluated, normalises with the running statistics as they do).
+A subclass with a forward of its own, such as timm's ``BatchNormAct2d`` (normalisation, then
+drop and activation, in EfficientNets, MobileNetV3 and timm's RegNets), is never given one: the
+affine form would skip whatever its forward adds.
 """
 from functools import partial
 from typing import List
@@ -22,11 +29,17 @@ from typing import List
 import torch
 import torch.nn as nn
 
-__all__ = ['frozen_norm_forward', 'use_frozen_norm_forward']
+__all__ = ['frozen_norm_forward', 'plain_batch_norm', 'use_frozen_norm_forward']
 
 
 def _trains(norm: nn.Module) -> bool:
     return any(p.requires_grad for p in norm.parameters(recurse=False))
+
+
+def plain_batch_norm(norm: nn.Module) -> bool:
+    """Whether ``norm``'s class computes plain batch normalisation, so the affine form is exactly its forward."""
+    cls = type(norm)
+    return cls.forward is nn.modules.batchnorm._BatchNorm.forward or cls is nn.SyncBatchNorm
 
 
 def _is_frozen(norm: nn.modules.batchnorm._BatchNorm) -> bool:
@@ -40,7 +53,7 @@ def frozen_norm_forward(norm: nn.modules.batchnorm._BatchNorm, x: torch.Tensor) 
         norm (nn.modules.batchnorm._BatchNorm): The layer (its parameters and running statistics).
         x (torch.Tensor): The input, ``(N, C, ...)``.
     """
-    if not (torch.is_grad_enabled() and x.requires_grad and _is_frozen(norm)):
+    if not (torch.is_grad_enabled() and x.requires_grad and plain_batch_norm(norm) and _is_frozen(norm)):
         return type(norm).forward(norm, x)
     with torch.no_grad():
         scale = torch.rsqrt(norm.running_var + norm.eps)
@@ -57,7 +70,9 @@ def frozen_norm_forward(norm: nn.modules.batchnorm._BatchNorm, x: torch.Tensor) 
 
 
 def use_frozen_norm_forward(module: nn.Module) -> List[nn.Module]:
-    """Give every BatchNorm layer of ``module`` with frozen weight and bias :func:`frozen_norm_forward`.
+    """Give every plain BatchNorm layer of ``module`` with frozen weight and bias :func:`frozen_norm_forward`.
+
+    Subclasses with a forward of their own (timm's ``BatchNormAct2d``) keep it (see :func:`plain_batch_norm`).
 
     Layers whose ``forward`` is already set on the instance (by this function or someone else)
     are left alone, so calling it again (e.g. after ``revert_sync_batchnorm`` replaced layers) only
@@ -69,7 +84,7 @@ def use_frozen_norm_forward(module: nn.Module) -> List[nn.Module]:
     """
     done = []
     for m in module.modules():
-        if isinstance(m, nn.modules.batchnorm._BatchNorm) and 'forward' not in vars(m) and not _trains(m):
+        if plain_batch_norm(m) and 'forward' not in vars(m) and not _trains(m):
             m.forward = partial(frozen_norm_forward, m)
             done.append(m)
     return done
