@@ -290,6 +290,23 @@ def test_packaged_backgrounds_load_offline_and_splits_are_disjoint():
         assert img.ndim == 3 and min(img.shape[:2]) >= 128
 
 
+def test_own_background_photos(tmp_path, fashion_dir):
+    photos = tmp_path / 'photos'
+    photos.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(5):
+        cv2.imwrite(str(photos / f'p{i}.png'), rng.integers(0, 256, (50, 60, 3), dtype=np.uint8))
+    (photos / 'notes.txt').write_text('not a photo')
+    assert [n for n, _ in load_backgrounds('train', photos)] == ['p0.png', 'p1.png', 'p2.png', 'p4.png']
+    assert [n for n, _ in load_backgrounds('val', photos)] == ['p3.png']
+    info = _make(tmp_path / 'out', fashion_dir, num_train=2, num_val=1, backgrounds=photos)
+    assert info['backgrounds'] == dict(train=['p0.png', 'p1.png', 'p2.png', 'p4.png'], val=['p3.png'])
+    for name in ('p0.png', 'p1.png', 'p2.png', 'p3.png'):
+        (photos / name).unlink()
+    with pytest.raises(FileNotFoundError, match='at least 2'):
+        load_backgrounds('train', photos)
+
+
 def test_object_mask_drops_specks_fills_pinholes_keeps_real_holes():
     patch = np.zeros((28, 28), np.uint8)
     patch[4:24, 4:24] = 200
