@@ -35,14 +35,15 @@ def test_no_gpu_builds_cpu_ops_in_the_cpu_folder():
     d = decide(CPU_HOST)
     assert (d.flavour, d.wheel_subdir, d.cxx_std) == ('cpu', 'torch-2.14.1-cpu', 'c++20')
     # mmcv's setup.py builds CUDA ops whenever torch sees a GPU: a CPU build hides them.
-    assert d.env == {'CUDA_VISIBLE_DEVICES': '', 'FORCE_CUDA': '0'}
+    assert d.env == {'CUDA_VISIBLE_DEVICES': '', 'FORCE_CUDA': '0', 'MMCV_WITH_OPS': '1'}
     assert decide(Host('2.9.0', None)).cxx_std == 'c++17'  # torch < 2.10: mmcv's own C++17 is enough
 
 
 def test_gpu_with_matching_nvcc_builds_cuda_ops_for_that_gpu():
     d = decide(GPU_HOST)
     assert (d.flavour, d.wheel_subdir) == ('cu130-sm90', 'torch-2.11.0-cu130-sm90')
-    assert d.env == {'FORCE_CUDA': '1', 'TORCH_CUDA_ARCH_LIST': '9.0', 'CUDA_HOME': '/usr/local/cuda'}
+    assert d.env == {'FORCE_CUDA': '1', 'TORCH_CUDA_ARCH_LIST': '9.0', 'CUDA_HOME': '/usr/local/cuda',
+                     'MMCV_WITH_OPS': '1'}
     assert 'NVIDIA H200, sm_90' in d.notes[-1]
 
 
@@ -102,8 +103,17 @@ def test_user_override_cuda():
     assert d.flavour == 'cu130-sm90' and d.env['FORCE_CUDA'] == '1'
     with pytest.raises(FlavourError, match='CPU-only build: install a CUDA build of torch'):
         decide(Host('2.14.1+cpu', None), flavour='cuda', arch_list='9.0')
-    with pytest.raises(FlavourError, match='use one of auto, cpu, cuda'):
+    with pytest.raises(FlavourError, match='use one of auto, cpu, cuda, lite'):
         decide(GPU_HOST, flavour='gpu')
+
+
+@pytest.mark.parametrize('host', [CPU_HOST, GPU_HOST, Host('2.11.0+cpu', None)])
+def test_lite_builds_no_ops_on_any_host(host):
+    """The GPU check's first install: mmcv's MMCV_WITH_OPS=0 build, kept apart from builds with ops."""
+    d = decide(host, flavour='lite', arch_list='9.0')
+    release = host.torch_version.split('+')[0]
+    assert (d.flavour, d.wheel_subdir, d.env) == ('lite', f'torch-{release}-lite', {'MMCV_WITH_OPS': '0'})
+    assert 'HTC' in d.notes[0] and 'TORCH_CUDA_ARCH_LIST=9.0 is ignored' in d.notes[1]
 
 
 @pytest.mark.parametrize('arch_list, flavour_name, archs', [
@@ -175,7 +185,7 @@ def test_script_prints_what_install_sh_evaluates():
              'env "${BUILD_ENV[@]}" sh -c \'echo "$TORCH_CUDA_ARCH_LIST|$CUDA_HOME"\'')
     out = subprocess.run(['bash', '-c', shell], capture_output=True, text=True, check=True,
                          env={'PATH': '/usr/bin:/bin', 'TORCH_CUDA_ARCH_LIST': ''}).stdout.splitlines()
-    assert out == ['cu130-sm80_90|torch-2.11.0-cu130-sm80_90|c++20|3|TORCH_CUDA_ARCH_LIST=8.0;9.0|CUDA_HOME=/opt/cuda 13',
+    assert out == ['cu130-sm80_90|torch-2.11.0-cu130-sm80_90|c++20|4|TORCH_CUDA_ARCH_LIST=8.0;9.0|CUDA_HOME=/opt/cuda 13',
                    '8.0;9.0|/opt/cuda 13']
 
     # The override comes from the environment, and a refusal is exit status 2 with the reason.
@@ -196,3 +206,4 @@ def test_installed_mmcv_fits_this_cpu_host():
     assert flavour.check_installed(mmcv.__version__, 'cpu') is None
     assert flavour.check_installed(mmcv.__version__, 'auto') is None  # no GPU here: CPU only
     assert flavour.check_installed('9.9.9', 'cpu') == f'mmcv {mmcv.__version__} is installed, 9.9.9 is needed'
+    assert flavour.check_installed(mmcv.__version__, 'lite') is None  # ops are not needed, and do no harm

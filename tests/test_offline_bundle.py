@@ -2,6 +2,7 @@
 requirements it reads from setup.py, and the check install.sh --offline runs on a bundle."""
 import importlib.util
 import json
+import re
 import subprocess
 import sys
 
@@ -73,3 +74,40 @@ def test_verify_refuses_another_python_or_an_incomplete_copy(tmp_path):
         bundle.verify(str(folder))
     with pytest.raises(RuntimeError, match='no bundle.json: make the bundle with'):
         bundle.verify(str(tmp_path))
+
+
+def test_the_linter_stays_out_of_the_bundle():
+    carried, _ = bundle.select(['ruff>=0.5,<1', 'pytest>=7'], {'ruff': [], 'pytest': []}, set(), ENV)
+    assert carried == {'pytest'}
+
+
+def test_size_check_counts_the_working_tree_that_travels_with_the_bundle(tmp_path, monkeypatch):
+    folder = tmp_path / 'b'
+    folder.mkdir()
+    (folder / 'x.whl').write_bytes(b'x' * (3 * bundle.MIB))
+    assert bundle.check_size(str(folder), max_mib=4) == 3 * bundle.MIB  # an explicit limit: the folder alone
+    with pytest.raises(RuntimeError, match=r'3\.0 MiB, over the 2\.0 MiB left by the --max-mib 2\. Biggest: x\.whl'):
+        bundle.check_size(str(folder), max_mib=2)
+    monkeypatch.setattr(bundle, 'tree_bytes', lambda root: 62 * bundle.MIB)
+    with pytest.raises(RuntimeError, match=r'over the 2\.0 MiB left by the 64 MiB a device run carries, less the '
+                                           r'working tree \(62\.0 MiB\)'):
+        bundle.check_size(str(folder))
+
+
+def test_bundle_and_working_tree_fit_what_a_device_run_carries():
+    """The bundle as last made for the device machine (benchmarks/gpu_check_bundle.json records it;
+    a real offline_bundle/ here is measured instead) and this working tree: at most 64 MiB."""
+    tree = bundle.tree_bytes()
+    assert 0 < tree < 8 * bundle.MIB  # the sources; work_dirs/, data/ and the bundle are ignored by git
+    real = ROOT / 'offline_bundle' / 'bundle.json'
+    record = real if real.is_file() else ROOT / 'benchmarks' / 'gpu_check_bundle.json'
+    manifest = json.loads(record.read_text())
+    size = (bundle.folder_bytes(str(real.parent)) if real.is_file()
+            else manifest['total_bytes'] + record.stat().st_size + 4096)  # + bundle.json, requirements.txt
+    assert size + tree <= bundle.CARRY_LIMIT_MIB * bundle.MIB
+    # made for the device machine, with what the rules carry today
+    assert (manifest['python'], manifest['torch']) == ('3.12', '2.11.0')
+    names = [re.split(r'-\d', f)[0] for f in manifest['files']]
+    assert not [n for n in names if bundle.never_bundled(n)]
+    assert all(re.search(r'-(py3|py2\.py3|cp312|cp310-abi3|cp312-abi3)-', f) or f.endswith('.tar.gz')
+               for f in manifest['files'])

@@ -6,6 +6,8 @@ There is no GPU here, so a GPU is faked the way a CPU-only mmcv fails on one: th
 (``mmcv/ops/csrc/common/pytorch_device_registry.hpp``: "<op>: implementation for device <device>
 not found."). The same registry error is also produced for real, on the 'meta' device.
 """
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -119,3 +121,59 @@ def test_tools_stop_before_building_the_runner(tool, fake_h200, tmp_path, monkey
     with pytest.raises(MmcvOpsError, match='implementation for device cuda:0 not found'):
         module.main()
     assert built == []
+
+
+# -- an mmcv built without ops (PROTUNING_MMCV_FLAVOUR=lite) -------------------------------------
+def load_stub():
+    """tools/mmcv_ext_stub.py, which install.sh puts into a lite build as mmcv/_ext.py."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('mmcv._ext', ROOT / 'tools' / 'mmcv_ext_stub.py')
+    stub = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(stub)
+    return stub
+
+
+def test_the_stub_answers_mmcvs_checks_and_refuses_every_op():
+    stub = load_stub()
+    assert hasattr(stub, 'nms') and hasattr(stub, 'roi_align_forward')  # what ext_loader.load_ext asserts
+    with pytest.raises(RuntimeError, match=r'mmcv\._ext\.nms: this mmcv was built without its compiled ops '
+                                           r'.*PROTUNING_MMCV_FLAVOUR=auto bash tools/install.sh'):
+        stub.nms(None, None, 0.5)
+    assert isinstance(stub.get_compiler_version(), str) and stub.WITHOUT_OPS is True
+    with pytest.raises(AttributeError):
+        stub.__path__  # not a package, and the import system asks
+
+
+LITE = f'''
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location('mmcv._ext', {str(ROOT / 'tools' / 'mmcv_ext_stub.py')!r})
+stub = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(stub)
+sys.modules['mmcv._ext'] = stub  # what import finds in a lite build: mmcv/_ext.py instead of the compiled one
+import mmcv.ops, mmseg.models, mmdet.models  # mmseg imports mmcv.ops whatever the model
+from mmengine.config import Config
+from protuning_mm.utils import ops_check
+sys.path.insert(0, {str(ROOT / 'tools')!r})
+import install_flavour
+assert ops_check.built_without_ops()
+assert ops_check.check_mmcv_ops(Config.fromfile({UPERNET!r}), device='cpu') == []
+assert ops_check.check_mmcv_ops(Config.fromfile({RESNET!r}), device='cpu') == []
+try:
+    ops_check.check_mmcv_ops(Config.fromfile({HTC!r}), device='cpu')
+except ops_check.MmcvOpsError as err:
+    print('HTC:', str(err).splitlines()[0])
+assert install_flavour.check_installed(mmcv.__version__, 'lite') is None
+print('cpu:', install_flavour.check_installed(mmcv.__version__, 'cpu'))
+'''
+
+
+def test_a_build_without_ops_imports_the_stack_and_stops_only_models_that_call_ops():
+    """A lite mmcv (here: the installed one with the stub in place of its compiled extension):
+    mmseg and mmdet import, UperNet and ResNet pass the check, HTC is stopped before it starts
+    (even on CPU), and install.sh keeps it for lite but replaces it for a build with ops."""
+    proc = subprocess.run([sys.executable, '-c', LITE], cwd=ROOT, capture_output=True, text=True,
+                          env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert ("HTC: mmcv's compiled ops cannot run on cpu, and this model uses RoIAlign, nms: this mmcv was built "
+            'without compiled ops (PROTUNING_MMCV_FLAVOUR=lite).') in proc.stdout
+    assert 'cpu: its ops do not run on cpu: RuntimeError: mmcv._ext.nms: this mmcv was built without' in proc.stdout

@@ -10,13 +10,16 @@
 # mmsegmentation 1.2.2 accept) has no wheel for recent torch, so it must be compiled against the torch
 # that is installed (--no-build-isolation), with C++20 (torch >= 2.10 headers require it while mmcv's
 # setup.py passes -std=c++17). Which ops it gets is decided by tools/install_flavour.py: where torch sees
-# a GPU, CUDA ops for those GPUs (this needs nvcc of torch's CUDA major version), else CPU ops. The build
-# takes 10-30 minutes, so the wheel is kept in $PROTUNING_WHEEL_DIR/torch-<version>-<flavour>/ (e.g.
-# torch-2.14.1-cpu, torch-2.11.0-cu130-sm90) and reused only where that flavour fits.
+# a GPU, CUDA ops for those GPUs (this needs nvcc of torch's CUDA major version), else CPU ops; or none
+# (lite, on request: seconds instead of minutes, for models without mmcv ops). The build takes 10-30
+# minutes, so the wheel is kept in $PROTUNING_WHEEL_DIR/torch-<version>-<flavour>/ (e.g.
+# torch-2.14.1-cpu, torch-2.11.0-cu130-sm90, torch-2.11.0-lite) and reused only where that flavour fits.
 #
 # Environment:
 #   PYTHON                 interpreter to install into (default: python3)
 #   PROTUNING_MMCV_FLAVOUR auto (default: CUDA ops if torch sees a GPU) | cpu (CPU-only ops on purpose) | cuda
+#                          | lite (no compiled ops, MMCV_WITH_OPS=0: ResNet/UperNet train, HTC does not;
+#                          any mmcv 2.1.0 installed fits it, and a later auto/cpu/cuda run replaces it)
 #   TORCH_CUDA_ARCH_LIST   GPU architectures to build for (default: those of the visible GPUs), e.g. "8.0;9.0"
 #   CUDA_HOME              CUDA toolkit to compile with (default: nvcc on PATH, else /usr/local/cuda)
 #   PROTUNING_WHEEL_DIR    where compiled mmcv wheels are kept (default: ~/.cache/protuning-mm/wheels)
@@ -103,7 +106,11 @@ else
   fi
 
   build_mmcv() {
-    log "building mmcv $MMCV_VERSION ($FLAVOUR ops; first install only: 10-30 min on 2 cores) into $WHEEL_DIR"
+    if [ "$FLAVOUR" = lite ]; then
+      log "building mmcv $MMCV_VERSION without compiled ops (lite: MMCV_WITH_OPS=0, seconds) into $WHEEL_DIR"
+    else
+      log "building mmcv $MMCV_VERSION ($FLAVOUR ops; first install only: 10-30 min on 2 cores) into $WHEEL_DIR"
+    fi
     local work src
     work=$(mktemp -d)
     trap 'rm -rf "$work"' EXIT  # also when the build fails
@@ -116,15 +123,24 @@ else
     tar -xzf "$src" -C "$work"
     local tree=$work/mmcv-$MMCV_VERSION
     # nvcc accepts a single -std: switch the one mmcv's setup.py gives it to what torch's headers need.
-    if [ "$FLAVOUR" != cpu ]; then
+    if [ "$FLAVOUR" != cpu ] && [ "$FLAVOUR" != lite ]; then
       sed -i "s/extra_compile_args\['nvcc'\] += \['-std=c++17'\]/extra_compile_args['nvcc'] += ['-std=$CXX_STD']/" "$tree/setup.py"
       grep -q "extra_compile_args\['nvcc'\] += \['-std=$CXX_STD'\]" "$tree/setup.py" \
         || die "could not set nvcc's -std=$CXX_STD in mmcv $MMCV_VERSION's setup.py (its layout changed?)"
     fi
+    if [ "$FLAVOUR" = lite ]; then
+      # Keep the name mmcv (mmcv names an MMCV_WITH_OPS=0 build mmcv-lite): protuning-mm requires
+      # mmcv==2.1.0, and a later build with ops then replaces it by a plain uninstall. The stand-in
+      # mmcv._ext lets mmcv.ops (imported by mmseg whatever the model) import; see the stub's docstring.
+      sed -i "s/name='mmcv' if os.getenv('MMCV_WITH_OPS', '1') == '1' else 'mmcv-lite',/name='mmcv',/" "$tree/setup.py"
+      grep -q "^    name='mmcv',$" "$tree/setup.py" \
+        || die "could not keep the name mmcv in mmcv $MMCV_VERSION's setup.py for the lite build (its layout changed?)"
+      cp "$ROOT/tools/mmcv_ext_stub.py" "$tree/mmcv/_ext.py"
+    fi
     # GCC honours the last -std flag: append ours after mmcv's -std=c++17.
     printf '#!/bin/sh\nexec %s "$@" -std=%s\n' "$(command -v g++)" "$CXX_STD" > "$work/g++-std"
     chmod +x "$work/g++-std"
-    env "${BUILD_ENV[@]}" CXX="$work/g++-std" MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-$(nproc)} \
+    env "${BUILD_ENV[@]}" CXX="$work/g++-std" MAX_JOBS=${MAX_JOBS:-$(nproc)} \
       "$PY" -m pip wheel --disable-pip-version-check --no-build-isolation --no-deps ${OFFLINE:+--no-index} \
       "$tree" -w "$WHEEL_DIR" || die "building mmcv $MMCV_VERSION ($FLAVOUR) failed: the compiler's first error is above. \
 Build settings: ${BUILD_ENV[*]}; to build CPU-only ops instead: PROTUNING_MMCV_FLAVOUR=cpu bash tools/install.sh"
@@ -132,7 +148,8 @@ Build settings: ${BUILD_ENV[*]}; to build CPU-only ops instead: PROTUNING_MMCV_F
     trap - EXIT
   }
   install_kept() {
-    "$PY" -m pip uninstall -q -y mmcv >/dev/null 2>&1 || true  # same version, wrong build: pip would keep it
+    # Same version, wrong build: pip would keep it (mmcv-lite: mmcv's own name for a build without ops).
+    "$PY" -m pip uninstall -q -y mmcv mmcv-lite >/dev/null 2>&1 || true
     # Offline, mmcv's requirements are already installed and mmengine's opencv-python is not wanted.
     "${PIP[@]}" -q ${OFFLINE:+--no-deps} "$(kept)"
   }

@@ -2,15 +2,22 @@
 
 mmcv 2.1.0 is compiled against the installed torch. Its compiled ops either run on CPU only
 (``cpu``) or also carry CUDA kernels for a set of GPU architectures (``cu130-sm90``: torch's CUDA
-13.0, kernels for sm_90). A build that does not fit the host fails late and far from its cause
+13.0, kernels for sm_90); or, on request, it is built without them (``lite``: seconds instead of
+minutes, for models that need no mmcv op). A build that does not fit the host fails late and far from its cause
 (``nms_impl: implementation for device cuda:0 not found`` at the first detection iteration), so
 the install decides the flavour up front and refuses, with the fix in the message, what cannot work.
 
 Rules (:func:`decide`):
 
-* ``PROTUNING_MMCV_FLAVOUR`` = ``auto`` (default) | ``cpu`` | ``cuda``. ``auto`` builds CUDA ops
-  when torch sees a GPU, CPU ops otherwise. ``cpu`` is the opt-in for CPU-only ops on a GPU host.
-  ``cuda`` insists on CUDA ops (without a visible GPU it needs ``TORCH_CUDA_ARCH_LIST``).
+* ``PROTUNING_MMCV_FLAVOUR`` = ``auto`` (default) | ``cpu`` | ``cuda`` | ``lite``. ``auto`` builds
+  CUDA ops when torch sees a GPU, CPU ops otherwise. ``cpu`` is the opt-in for CPU-only ops on a GPU
+  host. ``cuda`` insists on CUDA ops (without a visible GPU it needs ``TORCH_CUDA_ARCH_LIST``).
+  ``lite`` is mmcv's own ``MMCV_WITH_OPS=0`` build (pure Python), kept under the distribution name
+  ``mmcv`` (mmcv calls it ``mmcv-lite``) so that the requirement ``mmcv==2.1.0`` holds and a later
+  build replaces it, plus ``tools/mmcv_ext_stub.py`` as ``mmcv._ext``: mmseg 1.2.2 imports
+  ``mmcv.ops`` unconditionally (``san_head.py``, ``focal_loss.py``), so without a stand-in even
+  UperNet would not import; an op called raises, naming the build command. Any installed mmcv
+  2.1.0 fits ``lite``; ``auto``/``cpu``/``cuda`` replace a lite one (its ops do not run).
 * Architectures: ``TORCH_CUDA_ARCH_LIST`` when set (it must produce code that runs on every visible
   GPU), else the compute capabilities of the visible GPUs, e.g. ``8.0;9.0``.
 * The CUDA compiler is found where torch's ``cpp_extension`` (which compiles mmcv) looks:
@@ -46,7 +53,7 @@ from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 FLAVOUR_VAR = 'PROTUNING_MMCV_FLAVOUR'
 ARCH_VAR = 'TORCH_CUDA_ARCH_LIST'
-FLAVOURS = ('auto', 'cpu', 'cuda')
+FLAVOURS = ('auto', 'cpu', 'cuda', 'lite')
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 Capability = Tuple[int, int]
@@ -91,14 +98,14 @@ class Decision:
     """The build that fits.
 
     Attributes:
-        flavour (str): ``'cpu'`` or ``'cu<torch CUDA>-sm<archs>'``, e.g. ``'cu130-sm80_90'``.
+        flavour (str): ``'cpu'``, ``'cu<torch CUDA>-sm<archs>'`` (e.g. ``'cu130-sm80_90'``) or ``'lite'``.
         torch_version (str): torch's release without the local part (``'2.11.0'``).
         wheel_subdir (str): Folder of the kept wheel under the wheel dir:
             ``torch-<torch_version>-<flavour>``, so that a wheel is reused only where it fits.
         cxx_std (str): C++ standard to compile with (``'c++20'`` for torch >= 2.10).
         env (dict[str, str]): Variables to build mmcv with (``FORCE_CUDA``, ``TORCH_CUDA_ARCH_LIST``,
             ``CUDA_HOME``; ``CUDA_VISIBLE_DEVICES=''`` for a CPU build, since mmcv's setup.py
-            builds CUDA ops whenever torch sees a GPU).
+            builds CUDA ops whenever torch sees a GPU; ``MMCV_WITH_OPS``: ``'0'`` for ``lite``).
         notes (tuple[str, ...]): What was decided and why, for the install log.
     """
     flavour: str
@@ -187,7 +194,7 @@ def decide(host: Host, flavour: str = 'auto', arch_list: Optional[str] = None) -
 
     Args:
         host (Host): The torch, GPUs and CUDA compiler found.
-        flavour (str): ``PROTUNING_MMCV_FLAVOUR``: ``'auto'`` (or ``''``), ``'cpu'`` or ``'cuda'``.
+        flavour (str): ``PROTUNING_MMCV_FLAVOUR``: ``'auto'`` (or ``''``), ``'cpu'``, ``'cuda'`` or ``'lite'``.
         arch_list (str | None): ``TORCH_CUDA_ARCH_LIST`` if the user set it (``'native'`` and
             ``''`` count as unset).
 
@@ -209,6 +216,14 @@ def decide(host: Host, flavour: str = 'auto', arch_list: Optional[str] = None) -
     cxx_std = 'c++20' if _version_tuple(host.torch_version)[:2] >= (2, 10) else 'c++17'
     notes: List[str] = []
 
+    if flavour == 'lite':
+        notes.append('lite: mmcv without compiled ops (MMCV_WITH_OPS=0, seconds to build); models that call mmcv '
+                     'ops (RoIAlign, nms: HTC, Cascade Mask R-CNN) stop with the command that builds them '
+                     f'({FLAVOUR_VAR}=auto bash tools/install.sh).')
+        if arch_list:
+            notes.append(f'{ARCH_VAR}={arch_list} is ignored for a build without ops.')
+        return Decision('lite', torch_version, f'torch-{torch_version}-lite', cxx_std, dict(MMCV_WITH_OPS='0'),
+                        tuple(notes))
     if flavour == 'cpu' or (flavour == 'auto' and not host.gpus):
         if host.gpus:
             notes.append(f'{FLAVOUR_VAR}=cpu: building CPU-only ops although torch sees '
@@ -220,7 +235,7 @@ def decide(host: Host, flavour: str = 'auto', arch_list: Optional[str] = None) -
             notes.append(f'{ARCH_VAR}={arch_list} is ignored for a CPU build.')
         # mmcv's setup.py compiles CUDA ops whenever torch sees a GPU: hide them for a CPU build.
         return Decision('cpu', torch_version, f'torch-{torch_version}-cpu', cxx_std,
-                        dict(CUDA_VISIBLE_DEVICES='', FORCE_CUDA='0'), tuple(notes))
+                        dict(CUDA_VISIBLE_DEVICES='', FORCE_CUDA='0', MMCV_WITH_OPS='1'), tuple(notes))
 
     # A CUDA build: asked for, or auto with a GPU visible.
     if not host.torch_cuda:
@@ -265,6 +280,7 @@ def decide(host: Host, flavour: str = 'auto', arch_list: Optional[str] = None) -
     env = dict(FORCE_CUDA='1', TORCH_CUDA_ARCH_LIST=archs)
     if host.cuda_home:  # the toolkit checked above, whatever PATH says during the build
         env['CUDA_HOME'] = host.cuda_home
+    env['MMCV_WITH_OPS'] = '1'
     if host.cuda_extra_includes:  # gcc (and nvcc, through it) search CPATH after the -I folders
         env['CPATH'] = os.pathsep.join([*host.cuda_extra_includes, *filter(None, [os.environ.get('CPATH')])])
         notes.append(f'headers missing from {host.cuda_home}/include are taken from {", ".join(host.cuda_extra_includes)}')
@@ -373,7 +389,9 @@ def check_installed(version: str, flavour: str) -> Optional[str]:
 
     It fits when it is ``version``, its compiled ops load, and they run on CPU and, for a CUDA
     flavour, on every visible GPU (a tiny nms and RoIAlign on each: this catches a CPU-only build,
-    one for other GPU architectures and one compiled against another torch).
+    one for other GPU architectures, one compiled against another torch and a ``lite`` build).
+    For ``lite`` it only has to be ``version`` and import: ops are not needed, and a build with
+    them does too.
     """
     try:
         import mmcv
@@ -381,6 +399,8 @@ def check_installed(version: str, flavour: str) -> Optional[str]:
         return f'mmcv does not import ({err})'
     if mmcv.__version__ != version:
         return f'mmcv {mmcv.__version__} is installed, {version} is needed'
+    if flavour == 'lite':
+        return None
     import torch
     ops_check = _load_ops_check()
     devices = ['cpu']
@@ -417,7 +437,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--format', choices=('shell', 'json'), default='shell')
     parser.add_argument('--flavour', default=None,
-                        help=f'overrides ${FLAVOUR_VAR} (auto|cpu|cuda; with --check-installed: the decided flavour)')
+                        help=f'overrides ${FLAVOUR_VAR} (auto|cpu|cuda|lite; with --check-installed: the decided flavour)')
     parser.add_argument('--arch-list', default=None, help=f'overrides ${ARCH_VAR}')
     given = parser.add_argument_group('facts instead of probing (all optional; --torch-version turns probing off)')
     given.add_argument('--torch-version')

@@ -17,13 +17,16 @@ What stays out:
   resolution sees them as installed at ``--torch``/``--torchvision``.
 * opencv-python, which mmengine requires: ~60 MB; the target's opencv-python-headless provides the
   same ``cv2`` (install.sh installs mmengine ``--no-deps`` and checks that ``cv2`` imports).
+* ruff, the linter of the ``tests`` extra (10 MB): code is linted where it is written, not on the
+  machine the bundle is for (``tests/test_00_lint.py`` fails there; every other test runs).
 * packages the target already has (``--provided``; default: the device machine's image, as listed in
   the device notes on 2026-11-17) wherever every requirement on them is unversioned, so any
   installed version does. Versioned ones (``numpy<2.4``, ``setuptools<81``, ``timm>=1,<2``) come along.
 
 It writes ``requirements.txt`` (what install.sh installs from DIR; installed packages that satisfy it
-are kept), ``bundle.json`` (target, files, sizes) and prints the total size; it fails if that
-exceeds ``--max-mib`` (64: what a device run can carry, repository included).
+are kept), ``bundle.json`` (target, files, sizes) and prints the total size; it fails if the folder
+and this repository's working tree together exceed the 64 MiB a device run can carry
+(:data:`CARRY_LIMIT_MIB`; ``--max-mib`` sets a limit for the folder alone instead).
 
 ``--verify DIR`` (used by install.sh) checks a bundle against the running Python and prints
 shell lines for install.sh.
@@ -44,12 +47,17 @@ from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 MIB = 1024 * 1024
+# What a run on the device machine can take along: the working tree plus the ignored paths it names
+# (the bundle), 64 MiB in all.
+CARRY_LIMIT_MIB = 64
 MMCV = 'mmcv==2.1.0'
 # Installed --no-deps on the target: it requires opencv-python, which the bundle leaves out.
 NO_DEPS = ('mmengine',)
 BUILD_TOOLS = ('wheel', 'ninja')  # mmcv's build (setuptools comes pinned from setup.py)
 # Never in a bundle: the target's torch stack and GPU libraries, and the OpenCV that headless replaces.
 NEVER = ('torch', 'torchvision', 'triton', 'opencv-python')
+# Not needed where the bundle goes: the linter (10 MB) runs where code is edited.
+NOT_NEEDED = ('ruff', )
 NEVER_PREFIXES = ('nvidia-', 'cuda-')
 # The device machine's Python packages (the device notes' KINDS.md, "Python packages already there",
 # as read on 2026-11-17): present there in some version.
@@ -87,7 +95,7 @@ def canonical(name: str) -> str:
 
 def never_bundled(name: str) -> bool:
     name = canonical(name)
-    return name in NEVER or name.startswith(NEVER_PREFIXES)
+    return name in NEVER or name in NOT_NEEDED or name.startswith(NEVER_PREFIXES)
 
 
 def setup_requirements(root: str = ROOT, extras: Sequence[str] = ('tests', )) -> List[str]:
@@ -243,11 +251,12 @@ def _mmcv_runtime_requirements(sdist: str) -> List[str]:
 
 
 def make_bundle(out: str, python_version: str = '3.12', torch: str = '2.11.0', torchvision: str = '0.26.0',
-                provided: Optional[Set[str]] = None, glibc: str = '2.28', max_mib: float = 64) -> dict:
+                provided: Optional[Set[str]] = None, glibc: str = '2.28', max_mib: Optional[float] = None) -> dict:
     """Write the bundle into ``out`` (see the module docstring) and return its manifest.
 
     Raises:
-        RuntimeError: If pip cannot resolve or download something, or the bundle exceeds ``max_mib``.
+        RuntimeError: If pip cannot resolve or download something, or the bundle does not fit
+            (:func:`check_size`).
     """
     provided = {canonical(p) for p in (DEVICE_IMAGE_PACKAGES if provided is None else provided)}
     os.makedirs(out, exist_ok=True)
@@ -290,11 +299,60 @@ def make_bundle(out: str, python_version: str = '3.12', torch: str = '2.11.0', t
     with open(osp.join(out, 'bundle.json'), 'w') as f:
         json.dump(manifest, f, indent=1)
     check_offline(out, manifest)
-    if manifest['total_bytes'] > max_mib * MIB:
-        biggest = ', '.join(f'{k} ({v / MIB:.1f} MiB)' for k, v in sorted(files.items(), key=lambda kv: -kv[1])[:3])
-        raise RuntimeError(f'the bundle in {out} is {manifest["total_bytes"] / MIB:.1f} MiB, over --max-mib {max_mib:g}. '
-                           f'Biggest: {biggest}. If the target has one of them installed, list it in --provided.')
+    check_size(out, max_mib)
     return manifest
+
+
+def tree_bytes(root: str = ROOT) -> int:
+    """Bytes of the working tree a device run copies: the files git tracks or would track
+    (``git ls-files --cached --others --exclude-standard``), so ignored folders such as
+    ``work_dirs/`` and ``offline_bundle/`` do not count. Without git, every file but ``.git/``."""
+    try:
+        listed = subprocess.run(['git', 'ls-files', '-z', '--cached', '--others', '--exclude-standard'], cwd=root,
+                                capture_output=True, check=True).stdout.decode()
+        paths = [osp.join(root, f) for f in listed.split('\0') if f]
+    except (OSError, subprocess.CalledProcessError):
+        paths = []
+        for folder, dirs, names in os.walk(root):
+            dirs[:] = [d for d in dirs if d != '.git']
+            paths += [osp.join(folder, f) for f in names]
+    return sum(osp.getsize(p) for p in paths if osp.isfile(p) and not osp.islink(p))
+
+
+def folder_bytes(folder: str) -> int:
+    """Bytes of every file under ``folder``."""
+    return sum(osp.getsize(osp.join(d, f)) for d, _, names in os.walk(folder) for f in names)
+
+
+def check_size(out: str, max_mib: Optional[float] = None, root: str = ROOT) -> int:
+    """Check the bundle folder fits what a device run carries.
+
+    Args:
+        out (str): The bundle folder.
+        max_mib (float | None): Limit for the folder alone. Defaults to :data:`CARRY_LIMIT_MIB` less
+            the working tree of ``root`` (:func:`tree_bytes`), which travels with it.
+        root (str): The repository whose tree is carried too.
+
+    Returns:
+        int: The folder's size in bytes.
+
+    Raises:
+        RuntimeError: Over the limit; names the biggest files.
+    """
+    size = folder_bytes(out)
+    if max_mib is None:
+        tree = tree_bytes(root)
+        limit, what = CARRY_LIMIT_MIB * MIB - tree, (f'{CARRY_LIMIT_MIB} MiB a device run carries, less the working '
+                                                      f'tree ({tree / MIB:.1f} MiB)')
+    else:
+        limit, what = max_mib * MIB, f'--max-mib {max_mib:g}'
+    if size > limit:
+        files = {f: osp.getsize(osp.join(out, f)) for f in os.listdir(out) if osp.isfile(osp.join(out, f))}
+        biggest = ', '.join(f'{k} ({v / MIB:.1f} MiB)' for k, v in sorted(files.items(), key=lambda kv: -kv[1])[:3])
+        raise RuntimeError(f'the bundle in {out} is {size / MIB:.1f} MiB, over the {limit / MIB:.1f} MiB left by the '
+                           f'{what}. Biggest: {biggest}. If the target has one of them installed, list it in '
+                           f'--provided.')
+    return size
 
 
 def verify(folder: str) -> str:
@@ -334,7 +392,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument('--provided', nargs='*', default=None,
                         help="packages the target has ('none': a bare target; default: the device machine's image)")
     parser.add_argument('--glibc', default='2.28', help='newest manylinux glibc the target runs (default: 2.28)')
-    parser.add_argument('--max-mib', type=float, default=64, help='fail above this size (default: 64)')
+    parser.add_argument('--max-mib', type=float, default=None,
+                        help=f'fail above this size (default: {CARRY_LIMIT_MIB} less the working tree, carried with it)')
     parser.add_argument('--verify', action='store_true', help='check OUT against this Python (install.sh --offline)')
     args = parser.parse_args(argv)
     try:
@@ -350,6 +409,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     print(f'{args.out}: {len(manifest["files"])} files, {manifest["total_bytes"] / MIB:.1f} MiB '
           f'({manifest["total_bytes"]:,} bytes) for Python {manifest["python"]}; left to the target: '
           f'{", ".join(manifest["provided"]) or "nothing"}')
+    folder, tree = folder_bytes(args.out), tree_bytes()
+    print(f'carried to a device run with the working tree: {folder / MIB:.1f} + {tree / MIB:.1f} = '
+          f'{(folder + tree) / MIB:.1f} MiB of {CARRY_LIMIT_MIB}')
     return 0
 
 

@@ -99,7 +99,19 @@ def config_mmcv_ops(cfg: Any) -> List[str]:
     return ops
 
 
+def built_without_ops() -> bool:
+    """Whether the installed mmcv is a build without compiled ops (``PROTUNING_MMCV_FLAVOUR=lite``),
+    whose ``mmcv._ext`` is the stand-in ``tools/mmcv_ext_stub.py``."""
+    try:
+        from mmcv import _ext
+    except (ImportError, OSError):
+        return False
+    return getattr(_ext, 'WITHOUT_OPS', False) is True
+
+
 def _cause(problem: str) -> str:
+    if 'built without its compiled ops' in problem:
+        return 'this mmcv was built without compiled ops (PROTUNING_MMCV_FLAVOUR=lite)'
     if 'implementation for device' in problem and 'not found' in problem:
         return 'this mmcv was compiled without CUDA ops (a CPU-only build)'
     if 'no kernel image is available' in problem:
@@ -131,8 +143,9 @@ def reinstall_hint(device: Optional[str]) -> str:
 def check_mmcv_ops(cfg: Any, device: Optional[str] = None) -> List[str]:
     """Stop a run early if the model needs mmcv ops that cannot run on its GPU.
 
-    Does nothing on CPU (mmcv's CPU kernels are always compiled) or when the model uses no mmcv
-    ops (a ResNet classifier, UperNet).
+    Does nothing when the model uses no mmcv ops (a ResNet classifier, UperNet), nor on CPU with
+    compiled ops (their CPU kernels are always built). An mmcv built without ops (``lite``) is
+    stopped on any device.
 
     Args:
         cfg: The run config (its ``model`` is scanned), or a model config.
@@ -147,7 +160,7 @@ def check_mmcv_ops(cfg: Any, device: Optional[str] = None) -> List[str]:
     """
     ops = config_mmcv_ops(cfg)
     device = device or _training_device()
-    if not ops or not str(device).startswith('cuda'):
+    if not ops or not (str(device).startswith('cuda') or built_without_ops()):
         return ops
     problem = ops_problem(device)
     if problem:
