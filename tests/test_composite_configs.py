@@ -1,0 +1,51 @@
+"""The dense study's configs (configs/{segmentation,detection}/composite/, benchmarks/dense_payoff.py) build
+in their scope, wrap an mmpretrain MobileNetV2 with the paradigm their name says, and train what it says:
+head retraining < Pro-tuning < full fine-tuning, the difference being the prompt blocks and the backbone."""
+from pathlib import Path
+
+import pytest
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
+
+import protuning_mm  # noqa: F401
+from protuning_mm.models import ProTuningBackbone
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIGS = {
+    'mmseg': 'configs/segmentation/composite/{}_mobilenetv2_{}_composite-256.py',
+    'mmdet': 'configs/detection/composite/{}_mobilenetv2_fpn_{}_composite-320.py',
+}
+MODELS_BY_SCOPE = {'mmseg': ['upernet', 'fcn'], 'mmdet': ['mask-rcnn']}
+
+
+def build(scope: str, path: str):
+    cfg = Config.fromfile(str(ROOT / path))
+    cfg.model.backbone.backbone.init_cfg = None  # the ImageNet checkpoint is written by the study
+    registry = __import__(f'{scope}.registry', fromlist=['MODELS']).MODELS
+    with DefaultScope.overwrite_default_scope(scope):
+        return registry.build(cfg.model), cfg
+
+
+def test_every_composite_config_is_listed():
+    found = {str(p.relative_to(ROOT)) for p in ROOT.glob('configs/*/composite/*.py')}
+    listed = {CONFIGS[scope].format(m, p) for scope, models in MODELS_BY_SCOPE.items() for m in models
+              for p in ('head', 'protuning', 'full')}
+    assert found == listed
+
+
+@pytest.mark.parametrize('scope, name', [(s, m) for s, ms in MODELS_BY_SCOPE.items() for m in ms])
+def test_paradigms_train_what_they_say(scope, name):
+    counts = {}
+    for paradigm in ('head', 'protuning', 'full'):
+        model, cfg = build(scope, CONFIGS[scope].format(name, paradigm))
+        wrapper = model.backbone
+        assert isinstance(wrapper, ProTuningBackbone) and wrapper.paradigm.name == paradigm
+        assert type(wrapper.backbone).__name__ == 'MobileNetV2'
+        assert cfg.runner_type == 'ProTuningRunner' and cfg.train_cfg.type == 'IterBasedTrainLoop'
+        counts[paradigm] = (sum(p.numel() for p in model.parameters() if p.requires_grad),
+                            sum(p.numel() for p in wrapper.prompts.parameters()),
+                            sum(p.numel() for p in wrapper.backbone.parameters() if p.requires_grad))
+    (head, _, head_bb), (pro, prompts, pro_bb), (full, _, full_bb) = counts['head'], counts['protuning'], counts['full']
+    assert head_bb == pro_bb == 0 and prompts > 0
+    assert pro == head + prompts
+    assert full == head + full_bb and full_bb > prompts
