@@ -14,11 +14,16 @@ register tokens), EVA-02 (mmpretrain ``ViTEVA02``; timm ``Eva``) and ConvNeXt-T.
 - the default positions are the paper's U5, as for DeiT.
 """
 import copy
+import importlib.util
+from pathlib import Path
 
 import pytest
 import torch
+import yaml
+from mmengine.config import Config
 from mmengine.registry import MODELS
 
+from conftest import ROOT
 from protuning_mm.adapters.base import tokens_to_map
 from protuning_mm.models import ProTuningBackbone
 
@@ -165,3 +170,26 @@ def test_default_positions_are_deits(name, names):
     assert [s.name for s in wrapped.prompt_stages] == names
     assert sum(p.numel() for p in wrapped.prompts.parameters()) / 1e6 == pytest.approx(0.789, abs=0.001)
     assert set(wrapped.adapter.presets()) == {'all', 'U5', 'F1', 'F5', 'L1', 'L5'}
+
+
+@pytest.mark.parametrize('config', [
+    'configs/detection/mask-rcnn/mask-rcnn_dinov2-s_sfp_protuning_lsj-100e_coco.py',
+    'configs/detection/mask-rcnn/mask-rcnn_dinov2-b_sfp_protuning_lsj-100e_coco.py',
+    'configs/segmentation/upernet/upernet_dinov2-s_mln_protuning_160k_ade20k-512x512.py',
+    'configs/segmentation/upernet/upernet_dinov2-b_mln_protuning_160k_ade20k-512x512.py',
+])
+def test_dense_configs_use_mmpretrains_dinov2_and_its_published_weights(config):
+    """The dense configs' DINOv2 is mmpretrain's (its headless config's arch, input size, patch and layer
+    scale) with the checkpoint mmpretrain's model index publishes for that config."""
+    mim = Path(importlib.util.find_spec('mmpretrain').submodule_search_locations[0]) / '.mim'
+    inner = Config.fromfile(str(ROOT / config)).model.backbone.backbone
+    size = 'small' if 'dinov2-s' in config else 'base'
+    upstream_config = f'configs/dinov2/vit-{size}-p14_dinov2-pre_headless.py'
+    upstream = Config.fromfile(str(mim / upstream_config)).model.backbone
+    for key in ('img_size', 'patch_size', 'layer_scale_init_value'):
+        assert inner[key] == upstream[key], key
+    arch_zoo = MODELS.get('mmpretrain.VisionTransformer').arch_zoo
+    assert arch_zoo[inner.arch] == arch_zoo[upstream.arch]
+    models = yaml.safe_load((mim / 'configs/dinov2/metafile.yml').read_text())['Models']
+    (weights, ) = [m['Weights'] for m in models if m['Config'] == upstream_config]
+    assert inner.init_cfg == dict(type='Pretrained', checkpoint=weights, prefix='backbone.')
