@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from mmengine.registry import MODELS
+from mmengine.registry import MODELS, DefaultScope
 
 import protuning_mm  # noqa: F401
 from conftest import ROOT
@@ -64,6 +64,13 @@ def outputs(kind: str, result) -> list:
     if kind == 'cls':
         return [s.pred_score for s in samples]
     return [t for s in samples for t in (s.pred_sem_seg.data, s.seg_logits.data)]
+
+
+@pytest.fixture(scope='module', autouse=True)
+def restore_default_scope():
+    """The inferencers set mmengine's default scope (mmseg last); later test modules must not inherit it."""
+    with DefaultScope.overwrite_default_scope('mmpretrain'):  # restores the previous scopes on exit
+        yield
 
 
 @pytest.fixture(scope='module')
