@@ -25,6 +25,14 @@ BACKBONES = {
                         window_size=2, out_indices=(0, 1, 2, 3)), 64),
     'vit': (dict(type='mmpretrain.VisionTransformer', img_size=32, patch_size=8, out_type='cls_token',
                  arch=dict(embed_dims=64, num_layers=4, num_heads=2, feedforward_channels=64)), 32),
+    # DINOv2's traits (patch 14, layer scale, dense maps) on a small arch, at a size other than img_size.
+    'dinov2': (dict(type='mmpretrain.VisionTransformer', img_size=28, patch_size=14, layer_scale_init_value=1e-5,
+                    out_type='featmap', out_indices=(1, 3),
+                    arch=dict(embed_dims=64, num_layers=4, num_heads=2, feedforward_channels=128)), 56),
+    # timm's DINOv2 with 4 register tokens through features_only (its FeatureGetterNet).
+    'timm-dinov2-reg4': (dict(type='mmpretrain.TIMMBackbone', model_name='vit_small_patch14_reg4_dinov2',
+                              features_only=True, pretrained=False, dynamic_img_size=True, out_indices=(1, 3),
+                              img_size=28, depth=4, embed_dim=64, num_heads=2), 56),
 }
 
 
@@ -63,6 +71,7 @@ def count_calls(modules):
 
 @pytest.mark.parametrize('name, paradigm', [('resnet', 'protuning'), ('swin', 'protuning'),
                                             ('mmseg-swin', 'protuning'), ('vit', 'protuning'),
+                                            ('dinov2', 'protuning'), ('timm-dinov2-reg4', 'protuning'),
                                             ('resnet', 'partial-1'), ('vit', 'full')])
 def test_gradients_equal_and_blocks_recomputed(name, paradigm):
     plain, size = build(name, with_cp=False, paradigm=paradigm)
@@ -174,7 +183,7 @@ def saved_bytes(model, x):
     return total
 
 
-@pytest.mark.parametrize('name', ['resnet', 'vit'])
+@pytest.mark.parametrize('name', ['resnet', 'vit', 'dinov2', 'timm-dinov2-reg4'])
 def test_checkpointing_halves_saved_activations(name):
     plain, size = build(name, with_cp=False)
     cp, _ = build(name, with_cp=True)

@@ -12,7 +12,7 @@ from mmengine.registry import DefaultScope
 import protuning_mm  # noqa: F401
 from protuning_mm.engine.param_report import param_groups, param_report
 from protuning_mm.models import ProTuningBackbone
-from protuning_mm.utils.metafiles import paper_params, prompt_params
+from protuning_mm.utils.metafiles import measured_params, paper_params, prompt_params
 
 ROOT = Path(__file__).resolve().parents[1]
 DET = ROOT / 'configs' / 'detection'
@@ -37,6 +37,13 @@ PAPER_PARAMS[HTC_MEMORY] = PAPER_PARAMS['htc/htc_r50_fpn_protuning_1x_coco.py']
 # Prompt blocks of the defaults (docs/design.md, 'Parameter targets'), in M: the paper's for the same
 # backbone (the classification metafile's Prompt Parameters).
 PROMPT_PARAMS = {'r50': prompt_params()['resnet50'].params, 'swin-s': prompt_params()['swin-small'].params}
+# The foundation backbones (docs/foundation-backbones.md), which the paper has no numbers for: config ->
+# trainable parameters measured by building it (configs/detection/metafile.yml, Parameters Source: measured).
+MEASURED = {f'configs/detection/mask-rcnn/mask-rcnn_{backbone}_{paradigm}_{schedule}_coco.py': None
+            for backbone, schedule in (('dinov2-s_sfp', 'lsj-100e'), ('dinov2-b_sfp', 'lsj-100e'),
+                                       ('convnext-t_fpn', 'ms-crop-3x'))
+            for paradigm in ('head', 'protuning', 'full')}
+MEASURED = {path: measured_params(path) for path in MEASURED}
 
 
 def build(config: Path) -> nn.Module:
@@ -54,7 +61,8 @@ def trainable(model: nn.Module) -> float:
 def test_every_detection_config_is_listed():
     # (composite/: the offline dense study's configs, tests/test_composite_configs.py)
     found = {str(p.relative_to(DET)) for p in DET.glob('*/*.py') if p.parent.name not in ('_base_', 'composite')}
-    assert found == set(PAPER_PARAMS), 'add new detection configs to PAPER_PARAMS'
+    measured = {str((ROOT / path).relative_to(DET)) for path in MEASURED}
+    assert found == set(PAPER_PARAMS) | measured, 'add new detection configs to PAPER_PARAMS or MEASURED'
 
 
 @pytest.mark.parametrize('name', sorted(PAPER_PARAMS))
@@ -129,3 +137,37 @@ def test_htc_memory_mode_config_is_the_protuning_config_with_its_checkpointing()
     assert memory.activation_checkpointing == regions and 'activation_checkpointing' not in plain
     assert memory.model.backbone.pop('with_cp') is True
     assert memory.model == plain.model and memory.train_dataloader == plain.train_dataloader
+
+
+@pytest.mark.parametrize('path', list(MEASURED))
+def test_foundation_config_builds_with_its_measured_count(path):
+    """The foundation-backbone detectors: the paradigm of the name, exactly the metafile's measured count,
+    prompt blocks of the paper's transformer / CNN defaults, frozen parts in eval after train()."""
+    model = build(ROOT / path)
+    wrapper = model.backbone
+    paradigm = path.split('_')[-3]
+    assert isinstance(wrapper, ProTuningBackbone) and wrapper.paradigm.name == paradigm
+    assert MEASURED[path] is not None, f'{path}: no measured Parameters in configs/detection/metafile.yml'
+    assert sum(p.numel() for p in model.parameters() if p.requires_grad) == MEASURED[path], param_report(model)
+    inner = wrapper.backbone
+    if 'dinov2' in path:  # the last ViT map (stride 14) resized to Mask R-CNN's strides 4..64
+        assert list(inner.out_indices) == [11] and inner.out_type == 'featmap'
+        assert model.neck.scales == [14 / stride for stride, _ in model.rpn_head.prior_generator.strides]
+        assert model.roi_head.bbox_roi_extractor.featmap_strides == [4, 8, 16, 32]
+    prompts = wrapper.prompts
+    if paradigm == 'protuning':
+        if 'dinov2' in path:  # U5 at the ViT width: DeiT-S's / DeiT-B's blocks (the paper's, docs/design.md)
+            assert [s.name for s in wrapper.prompt_stages] == ['patch_embed', 'layers.2', 'layers.5', 'layers.8',
+                                                              'layers.11']
+            deit = prompt_params()['deit-small' if 'dinov2-s' in path else 'deit-base'].params
+            assert sum(p.numel() for p in prompts.parameters()) / 1e6 == pytest.approx(deit, rel=0.03)
+        else:
+            assert [s.channels for s in wrapper.prompt_stages] == [96, 192, 384, 768]
+    else:
+        assert len(prompts) == 0
+    inner_trainable = [p.requires_grad for p in inner.parameters()]
+    assert not any(inner_trainable) if paradigm != 'full' else all(inner_trainable)
+    model.train()
+    if paradigm != 'full':
+        assert not any(m.training for m in inner.modules())
+    assert model.neck.training and model.roi_head.training

@@ -12,6 +12,14 @@ SWIN_TINY = dict(embed_dims=16, depths=(1, 1, 1, 1), num_heads=(1, 1, 1, 1), win
                  out_indices=(0, 1, 2, 3))
 VIT_TINY = dict(arch=dict(embed_dims=64, num_layers=4, num_heads=2, feedforward_channels=64),
                 img_size=32, patch_size=8)
+# The foundation ViTs' traits on a tiny arch: patch 14, dense feature maps; DINOv2's layer scale.
+P14_TINY = dict(arch=dict(embed_dims=64, num_layers=4, num_heads=2, feedforward_channels=128), img_size=28,
+                patch_size=14, out_type='featmap', out_indices=(1, 3))
+CONVNEXT_TINY = dict(arch=dict(depths=[1, 1, 2, 1], channels=[16, 32, 48, 64]), out_indices=(0, 1, 2, 3),
+                     gap_before_final_norm=False)
+# timm ViTs shrunk through create_model's keyword arguments; features_only gives timm's FeatureGetterNet.
+TIMM_VIT_TINY = dict(type='mmpretrain.TIMMBackbone', features_only=True, pretrained=False, out_indices=(1, 3),
+                     img_size=28, depth=4, embed_dim=64, num_heads=2)
 
 # name -> (inner backbone config, input size)
 BACKBONES = {
@@ -31,6 +39,16 @@ BACKBONES = {
     'mmseg.SwinTransformer': (dict(type='mmseg.SwinTransformer', **SWIN_TINY), 64),
     'mmpretrain.TIMMBackbone': (dict(type='mmpretrain.TIMMBackbone', model_name='resnet18', features_only=True,
                                      pretrained=False, out_indices=(1, 2, 3, 4)), 64),
+    'mmpretrain.ConvNeXt': (dict(type='mmpretrain.ConvNeXt', **CONVNEXT_TINY), 64),
+    'mmpretrain.ConvNeXt-V2': (dict(type='mmpretrain.ConvNeXt', use_grn=True, **CONVNEXT_TINY), 64),
+    'mmpretrain.VisionTransformer-dinov2': (dict(type='mmpretrain.VisionTransformer', layer_scale_init_value=1e-5,
+                                                 **P14_TINY), 28),
+    'mmpretrain.ViTEVA02': (dict(type='mmpretrain.ViTEVA02', **P14_TINY), 28),
+    'timm.vit': (dict(TIMM_VIT_TINY, model_name='vit_tiny_patch16_224', patch_size=14), 28),
+    'timm.vit-reg4-dinov2': (dict(TIMM_VIT_TINY, model_name='vit_small_patch14_reg4_dinov2', dynamic_img_size=True), 28),
+    'timm.eva02': (dict(TIMM_VIT_TINY, model_name='eva02_tiny_patch14_224'), 28),
+    'timm.convnextv2': (dict(type='mmpretrain.TIMMBackbone', model_name='convnextv2_atto', features_only=True,
+                             pretrained=False, out_indices=(0, 1, 2, 3)), 64),
 }
 PARADIGMS = ['scratch', 'head', 'partial-1', 'full', 'protuning', 'protuning+full']
 
@@ -230,8 +248,8 @@ def test_bad_options_fail_clearly(kwargs, error, match):
 
 
 def test_unknown_backbone_lists_supported_ones():
-    with pytest.raises(TypeError, match='no adapter for .*ConvNeXt.*mmpretrain.models.backbones.ResNet'):
-        ProTuningBackbone(backbone=dict(type='mmpretrain.ConvNeXt', arch='atto'))
+    with pytest.raises(TypeError, match='no adapter for .*LeNet5.*mmpretrain.models.backbones.ResNet'):
+        ProTuningBackbone(backbone=dict(type='mmpretrain.LeNet5'))
 
 
 def test_partial_k_larger_than_backbone():

@@ -21,7 +21,7 @@ from datagen_ade import make_ade20k
 from protuning_mm.engine.param_report import param_groups
 from protuning_mm.models import ProTuningBackbone
 from protuning_mm.utils.data_paths import check_data_paths
-from protuning_mm.utils.metafiles import paper_params, prompt_params
+from protuning_mm.utils.metafiles import measured_params, paper_params, prompt_params
 
 UPERNET = 'configs/segmentation/upernet/upernet_r50_{}_80k_ade20k-512x512.py'
 FCN = 'configs/segmentation/fcn/fcn_r50-d8_{}_80k_ade20k-512x512.py'
@@ -33,6 +33,11 @@ TARGETS = {path: paper_params(path) for path in (
     UPERNET.format('head'), UPERNET.format('protuning'), UPERNET.format('full'), UPERNET.format('protuning+full'),
     FCN.format('head'), FCN.format('full'), FCN.format('protuning+full'), SWIN)}
 TARGETS[FCN.format('protuning')] = None  # paper prints 26.7M; see test_fcn_protuning_count
+# The foundation backbones (docs/foundation-backbones.md), which the paper has no numbers for: config ->
+# trainable parameters measured by building it (configs/segmentation/metafile.yml, Parameters Source: measured).
+MEASURED = {f'configs/segmentation/upernet/upernet_{backbone}_{paradigm}_160k_ade20k-512x512.py': None
+            for backbone in ('dinov2-s_mln', 'dinov2-b_mln', 'convnext-t') for paradigm in ('head', 'protuning', 'full')}
+MEASURED = {path: measured_params(path) for path in MEASURED}
 _BUILT = {}  # models several tests use, built once
 _REUSED = {UPERNET.format('protuning'), FCN.format('head'), FCN.format('protuning'), SWIN}
 
@@ -75,6 +80,28 @@ def test_config_builds_with_the_paradigm_and_paper_count(path):
     assert trainable(model) == expected
     if TARGETS[path] is not None:
         assert abs(trainable(model) / 1e6 - TARGETS[path]) / TARGETS[path] <= 0.02, trainable(model)
+
+
+@pytest.mark.parametrize('path', list(MEASURED))
+def test_foundation_config_builds_with_its_measured_count(path):
+    """The foundation-backbone segmentors: the paradigm of the name, exactly the metafile's measured count,
+    the ViT maps of layers 3/6/9/12 at the backbone's width through the neck into UperNet."""
+    model = build(path)
+    wrapper, paradigm = model.backbone, path.split('_')[-3]
+    assert isinstance(wrapper, ProTuningBackbone) and wrapper.paradigm.name == paradigm
+    assert MEASURED[path] is not None, f'{path}: no measured Parameters in configs/segmentation/metafile.yml'
+    assert trainable(model) == MEASURED[path]
+    inner = wrapper.backbone
+    if 'dinov2' in path:
+        width = inner.embed_dims
+        assert list(inner.out_indices) == [2, 5, 8, 11] and inner.out_type == 'featmap'
+        assert model.neck.in_channels == [width] * 4 and model.decode_head.in_channels == [model.neck.out_channels] * 4
+        assert model.neck.out_channels == width and model.auxiliary_head.in_channels == width
+    necks = [model.neck] if model.with_neck else []
+    heads = sum(p.numel() for m in (*necks, model.decode_head, model.auxiliary_head) for p in m.parameters())
+    prompts = sum(p.numel() for p in wrapper.prompts.parameters())
+    assert len(wrapper.prompts) == {'head': 0, 'full': 0, 'protuning': 5 if 'dinov2' in path else 4}[paradigm]
+    assert trainable(model) == heads + prompts + (sum(p.numel() for p in inner.parameters()) if paradigm == 'full' else 0)
 
 
 def test_prompt_blocks_match_the_paper_and_swin_is_mmseg():

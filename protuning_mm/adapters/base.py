@@ -26,11 +26,14 @@ class Layout(str, Enum):
         TOKENS_HW: ``(tokens[B, H*W, C], (H, W), ...)``, as Swin stages and patch embed/merging return.
         VIT_TOKENS: ``[B, extra + H*W, C]`` tokens of a ViT layer (grid size from the patch embedding).
         TIMM_NCHW: A timm feature module's output, checked to be NCHW with the declared channels.
+        NHWC: A ``[B, H, W, C]`` tensor (channels last, e.g. timm's patch embedding with
+            ``dynamic_img_size=True``).
     """
     NCHW = 'nchw'
     TOKENS_HW = 'tokens_hw'
     VIT_TOKENS = 'vit_tokens'
     TIMM_NCHW = 'timm_nchw'
+    NHWC = 'nhwc'
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,15 @@ class BackboneAdapter:
     def __init__(self, backbone: nn.Module) -> None:
         self.backbone = backbone
 
+    @classmethod
+    def accepts(cls, backbone: nn.Module) -> bool:
+        """Whether this adapter handles ``backbone``, one of its ``backbone_types``.
+
+        For wrapper classes whose content decides the layout (mmpretrain's ``TIMMBackbone`` holds a
+        CNN or a ViT); other adapters accept every instance of their classes.
+        """
+        return True
+
     # -- description of the backbone -------------------------------------------------------------
     def stages(self) -> List[StageSpec]:
         """All candidate prompt positions, in forward order."""
@@ -111,6 +123,8 @@ class BackboneAdapter:
         if spec.layout == Layout.TOKENS_HW:
             # (tokens[B, L, C], (H, W), ...) as returned by Swin stages and patch embed/merging.
             return unpack_tokens_hw(output)
+        if spec.layout == Layout.NHWC:
+            return output.permute(0, 3, 1, 2), lambda y: y.permute(0, 2, 3, 1)
         raise NotImplementedError(f'{type(self).__name__} has no unpack for layout {spec.layout!r}')
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -194,14 +208,15 @@ def register_adapter(cls: Type[BackboneAdapter]) -> Type[BackboneAdapter]:
 
 def supported_backbones() -> List[str]:
     """Import paths of every backbone class some adapter handles."""
-    return [path for adapter in _ADAPTERS for path in adapter.backbone_types]
+    return list(dict.fromkeys(path for adapter in _ADAPTERS for path in adapter.backbone_types))
 
 
 def get_adapter(backbone: nn.Module) -> BackboneAdapter:
     """Pick the adapter for ``backbone`` by its class.
 
-    Among adapters whose classes the backbone is an instance of, the one naming the most
-    specific class (earliest in the backbone's MRO) wins, so e.g. RegNet beats its base ResNet.
+    Among adapters whose classes the backbone is an instance of (and that :meth:`~BackboneAdapter.accepts`
+    it), the one naming the most specific class (earliest in the backbone's MRO) wins, so e.g. RegNet
+    beats its base ResNet.
 
     Raises:
         TypeError: For a class no adapter handles, listing the supported ones.
@@ -213,7 +228,7 @@ def get_adapter(backbone: nn.Module) -> BackboneAdapter:
             # A backbone's class comes from a package already imported, so the others (mmpretrain for an
             # mmdet user, ...) are neither needed nor imported.
             cls = import_class(path, imported_only=True)
-            if cls is not None and cls in mro and mro.index(cls) < best_rank:
+            if cls is not None and cls in mro and mro.index(cls) < best_rank and adapter.accepts(backbone):
                 best, best_rank = adapter, mro.index(cls)
     if best is None:
         raise TypeError(

@@ -11,6 +11,10 @@ per model (``Metadata``):
 - ``Prompt Parameters``: the prompt blocks alone (the paper's Pro-tuning total minus the linear head),
   on the Tables 1-2 Pro-tuning model of each classification backbone.
 
+Models the paper has no numbers for (the foundation backbones, docs/foundation-backbones.md) carry
+``Parameters Source: measured``: their ``Parameters`` were counted by building the config
+(:func:`measured_params`), and they have no ``Paper Table``.
+
 The metafiles are in the repository, not in the installed package: ``root`` defaults to the checkout
 this package was imported from.
 """
@@ -78,7 +82,7 @@ def paper_params(config: Union[str, Path], table: Optional[str] = None, paradigm
         metafile, or listed without that count).
     """
     model = models_by_config(Path(root)).get(_config_key(config, root))
-    if model is None:
+    if model is None or is_measured(model):
         return None
     meta = model['Metadata']
     if table is None and paradigm is None:
@@ -92,6 +96,25 @@ def paper_params(config: Union[str, Path], table: Optional[str] = None, paradigm
     if len(found) > 1:
         raise ValueError(f'{model["Name"]}: {len(found)} {paradigm} counts for {table} in the metafile.')
     return found[0] / 1e6 if found else None
+
+
+def is_measured(model: dict) -> bool:
+    """Whether a metafile model's ``Parameters`` are our measurement, not a paper number."""
+    return model['Metadata'].get('Parameters Source') == 'measured'
+
+
+def measured_params(config: Union[str, Path], root: Path = REPO_ROOT) -> Optional[int]:
+    """The trainable parameters measured for a config the paper has no number for.
+
+    Args:
+        config (str | Path): The config's path, relative to the repository root or absolute.
+        root (Path): The repository. Defaults to the checkout this package lives in.
+
+    Returns:
+        int | None: The exact count, or None where the config is not listed as measured.
+    """
+    model = models_by_config(Path(root)).get(_config_key(config, root))
+    return model['Metadata']['Parameters'] if model is not None and is_measured(model) else None
 
 
 class PromptTarget(NamedTuple):

@@ -1,0 +1,5 @@
+# UperNet on ADE20K with a frozen DINOv2 ViT-B/14, head retraining: only the MultiLevelNeck, the UPerHead and
+# the auxiliary FCNHead train.
+_base_ = './upernet_dinov2-b_mln_protuning_160k_ade20k-512x512.py'
+
+model = dict(backbone=dict(paradigm='head'))
