@@ -45,3 +45,19 @@ def test_every_seg_config_checks_labels_right_after_loading_them():
             at = types.index('LoadAnnotations')
             assert types[at + 1:at + 2] == ['CheckSegLabels'], (path.name, split, types)
             assert cfg[f'{split}_dataloader'].dataset.pipeline[at + 1].num_classes == cfg.model.decode_head.num_classes
+
+
+def test_mmseg_inferencer_runs_a_shipped_config_whose_pipeline_checks_labels():
+    """mmseg's inferencer drops LoadAnnotations from the test pipeline; the label check then has nothing
+    to check and must pass the image through (it raised KeyError on every shipped seg config)."""
+    import numpy as np
+    from mmengine.config import Config
+    from mmseg.apis import MMSegInferencer
+
+    cfg = Config.fromfile(str(ROOT / 'configs/segmentation/composite/fcn_mobilenetv2_protuning_composite-256.py'))
+    cfg.model.backbone.backbone.init_cfg = None
+    assert 'CheckSegLabels' in _types(cfg.test_dataloader.dataset.pipeline)
+    inferencer = MMSegInferencer(model=cfg, weights=None, device='cpu')
+    image = np.random.default_rng(0).integers(0, 255, (48, 64, 3), dtype=np.uint8)
+    pred = inferencer(image, return_datasamples=True)
+    assert tuple(pred.pred_sem_seg.data.shape[-2:]) == (48, 64)

@@ -31,7 +31,8 @@ class CheckSegLabels(BaseTransform):
     in mmseg's test pipeline, where ``LoadAnnotations`` follows ``Resize``. Every id must be in
     ``[0, num_classes)`` or equal ``ignore_index``, after ``reduce_zero_label`` / ``label_map``.
 
-    Required keys: ``gt_seg_map``, ``ori_shape``. Optional: ``img_path``, ``seg_map_path``.
+    Required keys: ``gt_seg_map`` (where ``seg_map_path`` is given), ``ori_shape``. Optional: ``img_path``.
+    Without a label (no ``seg_map_path``: an inferencer's pipeline) it passes the results through.
 
     Args:
         num_classes (int): Classes the model predicts (the decode heads' ``num_classes``).
@@ -51,6 +52,10 @@ class CheckSegLabels(BaseTransform):
 
     def transform(self, results: dict) -> dict:
         if 'gt_seg_map' not in results:
+            if 'seg_map_path' not in results:
+                # Inference: mmseg's inferencers drop LoadAnnotations from the test pipeline, and there is no
+                # label to check.
+                return results
             raise KeyError('CheckSegLabels needs `gt_seg_map`: put it right after LoadAnnotations in the pipeline.')
         label = results['gt_seg_map']
         where = f'label map {results.get("seg_map_path", "?")} (image {results.get("img_path", "?")})'
