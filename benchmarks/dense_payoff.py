@@ -117,7 +117,7 @@ def run_cell(args: argparse.Namespace, task: str, label: str, seed: int, imagene
     """Train and validate one cell with tools/train.py (reused when already done with the same command)."""
     template, names = TASKS[task]
     paradigm, options = BASELINES[label] if label in BASELINES else ('protuning', VARIANTS[label])
-    run_dir = Path(args.work_dir) / task / label.replace(' ', '_').replace(',', '') / f'seed{seed}'
+    run_dir = Path(args.work_dir) / task / label.replace(' ', '_').replace(',', '') / f'{args.iters}it_seed{seed}'
     data = args.data.rstrip('/') + '/'
     overrides = [f'train_cfg.max_iters={args.iters}', f'train_cfg.val_interval={args.iters}',
                  f'randomness.seed={seed}', f'val_dataloader.dataset.indices={args.val_size}',
@@ -189,7 +189,8 @@ def markdown(cells: List[dict], args: argparse.Namespace) -> str:
         head, full = best(rows, 'head', metrics[0]), best(rows, 'full', metrics[0])
         seeds = ', '.join(map(str, args.seeds))
         lines += [f'**{task}** (MobileNetV2 ImageNet; {args.iters} iterations, seeds {seeds}; '
-                  f'{args.val_size} validation images; baselines at their best rate)', '',
+                  f'{args.val_size} validation images; gap closed: (Pro-tuning - head) / (full - head) '
+                  f'with the best head ({head}) and full ({full}) run)', '',
                   '| run | ' + ' | '.join(metrics) + ' | gap closed | trainable params | frozen tensors unchanged '
                   '| wall (s) |', '| --- | ' + ' | '.join('---:' for _ in metrics) + ' | ---: | ---: | :---: | ---: |']
         for label, row in sorted(rows.items(), key=lambda kv: (list(PARADIGM_NAMES).index(kv[1]['paradigm']), kv[0])):
@@ -198,7 +199,8 @@ def markdown(cells: List[dict], args: argparse.Namespace) -> str:
             gap = ''
             if head and full and row['paradigm'] == 'protuning':
                 h, f = rows[head]['metrics'][metrics[0]], rows[full]['metrics'][metrics[0]]
-                gap = f'{(row["metrics"][metrics[0]] - h) / (f - h):.0%}' if f != h else 'n/a'
+                # A share of a gap only where full fine-tuning is above head retraining at all.
+                gap = f'{(row["metrics"][metrics[0]] - h) / (f - h):.0%}' if f > h else 'no gap'
             frozen = '' if row['paradigm'] == 'full' else ('yes' if row['frozen_ok'] else '**no**')
             params = f'{row["params"]:,}' if row['params'] else '?'
             lines.append(f'| {label} | {values} | {gap} | {params} | {frozen} | {row["wall_s"]:.0f} |')
