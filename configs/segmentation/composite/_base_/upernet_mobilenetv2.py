@@ -1,8 +1,8 @@
-# UperNet on an ImageNet-pretrained MobileNetV2 (torchvision's weights converted to mmpretrain's layout by
-# tools/model_converters/mobilenetv2_torchvision_to_mmpretrain.py; benchmarks/dense_payoff.py writes the
-# checkpoint), wrapped in ProTuningBackbone: the four levels layer2/3/5/7 (strides 4/8/16/32, 24/32/96/320
-# channels) feed mmseg's UPerHead, and a prompt block sits after each of them. A narrow head (128 channels)
-# keeps a CPU step short; BN, not SyncBN, so that one CPU process trains it.
+# UperNet on an ImageNet-pretrained MobileNetV2 wrapped in ProTuningBackbone
+# (configs/_base_/mobilenetv2_in1k_protuning.py): its four levels (24/32/96/320 channels) feed mmseg's
+# UPerHead. A narrow head (128 channels) keeps a CPU step short; BN, not SyncBN, so that one CPU process
+# trains it.
+_base_ = '../../../_base_/mobilenetv2_in1k_protuning.py'
 norm_cfg = dict(type='BN', requires_grad=True)
 data_preprocessor = dict(
     type='SegDataPreProcessor',
@@ -15,17 +15,7 @@ data_preprocessor = dict(
 model = dict(
     type='EncoderDecoder',
     data_preprocessor=data_preprocessor,
-    backbone=dict(
-        type='ProTuningBackbone',
-        paradigm='protuning',
-        backbone=dict(
-            type='mmpretrain.MobileNetV2',
-            widen_factor=1.0,
-            out_indices=(1, 2, 4, 6),
-            init_cfg=dict(
-                type='Pretrained',
-                checkpoint='work_dirs/dense_payoff/mobilenet_v2_torchvision-in1k_mmpretrain.pth',
-                prefix='backbone'))),
+    backbone=dict(type='ProTuningBackbone', paradigm='protuning', backbone={{_base_.mobilenetv2_in1k}}),
     decode_head=dict(
         type='UPerHead',
         in_channels=[24, 32, 96, 320],
