@@ -53,6 +53,10 @@ BASELINES: Dict[str, tuple] = {
     'head lr 3e-3': ('head', ['optim_wrapper.optimizer.lr=0.003']),
     'full': ('full', []),
     'full lr 3e-4': ('full', ['optim_wrapper.optimizer.lr=0.0003']),
+    # As mmdet fine-tunes its backbones: BatchNorm statistics frozen (batches of 4 crops estimate them
+    # badly), the backbone at a tenth of the head's rate.
+    'full norm_eval, backbone lr×0.1': ('full', ['model.backbone.backbone.norm_eval=True',
+                                                 'optim_wrapper.paramwise_cfg.custom_keys.backbone.lr_mult=0.1']),
 }
 # Pro-tuning variants: label -> --cfg-options on top of the shipped config (its defaults: beta_0 = 1,
 # prompts at prompt_lr_mult x the base rate, configs/_base_/protuning_runtime.py).
