@@ -34,6 +34,7 @@ from typing import Dict, List, Optional
 
 import torch
 
+from protuning_mm.datasets.composite_dense import INFO_FILE
 from protuning_mm.engine.param_report import parse_param_report
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -263,11 +264,9 @@ def plot(cells: List[dict], args: argparse.Namespace, path: Path) -> None:
 
 def main() -> None:
     args = parse_args()
-    for task in args.tasks:
-        if task == 'mask-rcnn' and not (Path(args.data) / 'annotations/instances_val.json').is_file() \
-                or not (Path(args.data) / 'images').is_dir():
-            sys.exit(f'No composite data set in {args.data}: write one with '
-                     f'`python tools/dataset_converters/make_composite_dense.py --out {args.data}`.')
+    if not (Path(args.data) / INFO_FILE).is_file():  # the generator's record of a data set it wrote
+        sys.exit(f'No composite data set in {args.data}: write one with '
+                 f'`python tools/dataset_converters/make_composite_dense.py --out {args.data}`.')
     imagenet = imagenet_checkpoint(Path(args.work_dir)).resolve()
     cells = [c for task in args.tasks for label in args.cells for seed in args.seeds
              if (c := run_cell(args, task, label, seed, imagenet))]

