@@ -128,8 +128,12 @@ def run_cell(args: argparse.Namespace, task: str, label: str, seed: int, imagene
                  f'randomness.seed={seed}', f'val_dataloader.dataset.indices={args.val_size}',
                  f'train_dataloader.dataset.data_root={data}', f'val_dataloader.dataset.data_root={data}',
                  f'model.backbone.backbone.init_cfg.checkpoint={imagenet}', *options]
+    # The decay must end with the run: the configs' schedules are written for their own max_iters, and
+    # a poly decay left ending there would hold the rate at 0 for the rest of a longer run.
+    overrides.append(f'param_scheduler.1.end={args.iters}')
     if task == 'mask-rcnn':
-        overrides.append(f'val_evaluator.ann_file={data}annotations/instances_val.json')
+        overrides += [f'param_scheduler.1.milestones=[{int(args.iters * 0.8)}]',
+                      f'val_evaluator.ann_file={data}annotations/instances_val.json']
     cmd = [sys.executable, 'tools/train.py', template.format(paradigm), '--work-dir', str(run_dir),
            '--cfg-options', *overrides]
     done = run_dir / 'result.json'
