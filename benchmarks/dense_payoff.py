@@ -65,6 +65,8 @@ VARIANTS: Dict[str, List[str]] = {
     'pro': [],
     'pro lr×1': ['prompt_lr_mult=1.0'],
     'pro lr×3': ['prompt_lr_mult=3.0'],
+    'pro lr×0.3': ['prompt_lr_mult=0.3'],
+    'pro all stages': ['prompt_lr_mult=1.0', 'model.backbone.positions=all'],
     'pro head lr 3e-3, lr×3': ['optim_wrapper.optimizer.lr=0.003', 'prompt_lr_mult=3.0'],
     'pro β₀=0.1': ['model.backbone.prompt_cfg.beta_init=0.1'],
     'pro wd 0.05': ['optim_wrapper.optimizer.weight_decay=0.05'],
@@ -198,10 +200,12 @@ def markdown(cells: List[dict], args: argparse.Namespace) -> str:
         head, full = best(rows, 'head', metrics[0]), best(rows, 'full', metrics[0])
         seeds = ', '.join(map(str, args.seeds))
         lines += [f'**{task}** (MobileNetV2 ImageNet; {args.iters} iterations, seeds {seeds}; '
-                  f'{args.val_size} validation images; gap closed: (Pro-tuning - head) / (full - head) '
+                  f'{args.val_size} validation images; mean over the seeds run, ± half their range; gap closed: '
+                  f'(Pro-tuning - head) / (full - head) '
                   f'with the best head ({head}) and full ({full}) run)', '',
-                  '| run | ' + ' | '.join(metrics) + ' | gap closed | trainable params | frozen tensors unchanged '
-                  '| wall (s) |', '| --- | ' + ' | '.join('---:' for _ in metrics) + ' | ---: | ---: | :---: | ---: |']
+                  '| run | ' + ' | '.join(metrics) + ' | seeds | gap closed | trainable params | '
+                  'frozen tensors unchanged | wall (s) |',
+                  '| --- | ' + ' | '.join('---:' for _ in metrics) + ' | ---: | ---: | ---: | :---: | ---: |']
         for label, row in sorted(rows.items(), key=lambda kv: (list(PARADIGM_NAMES).index(kv[1]['paradigm']), kv[0])):
             values = ' | '.join(f'{row["metrics"][m]:.2f}' + (f' ±{row["spread"][m] / 2:.2f}' if len(row['runs']) > 1
                                                               else '') for m in metrics)
@@ -212,7 +216,8 @@ def markdown(cells: List[dict], args: argparse.Namespace) -> str:
                 gap = f'{(row["metrics"][metrics[0]] - h) / (f - h):.0%}' if f > h else 'no gap'
             frozen = '' if row['paradigm'] == 'full' else ('yes' if row['frozen_ok'] else '**no**')
             params = f'{row["params"]:,}' if row['params'] else '?'
-            lines.append(f'| {label} | {values} | {gap} | {params} | {frozen} | {row["wall_s"]:.0f} |')
+            seeds_run = ', '.join(str(r['seed']) for r in row['runs'])
+            lines.append(f'| {label} | {values} | {seeds_run} | {gap} | {params} | {frozen} | {row["wall_s"]:.0f} |')
         lines.append('')
     return '\n'.join(lines)
 
