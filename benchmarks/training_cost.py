@@ -393,6 +393,8 @@ MALLOC_MODES = {
     'heap': dict(MALLOC_MMAP_MAX_='0', MALLOC_TRIM_THRESHOLD_=str(2**40), MALLOC_TOP_PAD_=str(256 * 2**20)),
 }
 HEAP_TAG = ' (heap malloc)'  # in the names of results measured with --malloc heap
+ACCEL_SETTINGS = {'on': ['1'], 'off': ['0'], 'both': ['1', '0']}  # --accel -> PROTUNING_ACCEL values
+ACCEL_OFF_TAG = ' (accel off)'  # in the names of results measured without the speed-up layer
 
 
 def run_worker(args: List[str], threads: int, wait_policy: str = 'default', malloc: str = 'default') -> dict:
@@ -522,7 +524,7 @@ def plot(results: dict, meta: dict, path: str) -> None:
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     # --malloc heap rows stay out of the bars: their memory comes from the same memory workers as the default rows'
-    names = [n for n, r in results.items() if 'step' in r and HEAP_TAG not in n]
+    names = [n for n, r in results.items() if 'step' in r and HEAP_TAG not in n and ACCEL_OFF_TAG not in n]
     swept = [n for n, r in results.items() if len(r.get('infer', {})) >= 3]
     labels = list(PARADIGMS)
     fig, axes = plt.subplots(1, 2 + bool(swept), figsize=(11 + 4.5 * bool(swept), 3.8),
@@ -608,6 +610,9 @@ def main() -> None:
                         help="glibc malloc in the timing workers: its defaults, or 'heap' (no fresh mappings, no "
                         "trimming: no page faults after the first pass; see MALLOC_MODES). Memory workers keep "
                         "their own setting")
+    parser.add_argument('--accel', choices=list(ACCEL_SETTINGS), default='on',
+                        help="the speed-up layer (protuning_mm.accel, PROTUNING_ACCEL) on, off, or both: each model "
+                        "then twice, the rows without it named '... (accel off)'")
     parser.add_argument('--json', help='also write the raw results to this file')
     parser.add_argument('--from-json', nargs='+', metavar='FILE',
                         help='report results saved with --json (one or more runs) instead of measuring')
@@ -654,8 +659,10 @@ def main() -> None:
         tags = ''.join(t for t, on in ((' (channels-last)', args.channels_last),
                                        (HEAP_TAG, args.malloc != 'default'),
                                        (f' ({threads_text(args.threads)})', args.threads != os.cpu_count())) if on)
-        for name in args.models:
-            res = results[name + tags] = {}
+        # the speed-up layer's settings, each measured in its own workers (they inherit PROTUNING_ACCEL)
+        for name, accel in [(n, a) for n in args.models for a in ACCEL_SETTINGS[args.accel]]:
+            os.environ['PROTUNING_ACCEL'] = accel
+            res = results[name + tags + ('' if accel == '1' else ACCEL_OFF_TAG)] = {}
             if not args.no_train:
                 res['memory'] = {label: run_worker(['memory', name, label, '--memory-steps', str(args.memory_steps),
                                                     *common], args.threads, args.omp_wait_policy) for label in PARADIGMS}

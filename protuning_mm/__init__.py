@@ -17,7 +17,9 @@ from .version import __version__
 
 allow_mmengine_checkpoints()
 
-from . import datasets, evaluation  # noqa: E402,F401  (CheckSegLabels; the classification names load lazily)
+# accel attaches the speed-up layer to the wrapper; datasets registers CheckSegLabels (the classification names
+# load lazily)
+from . import accel, datasets, evaluation  # noqa: E402,F401
 from .adapters import get_adapter, register_adapter, supported_backbones  # noqa: E402
 from .apis import MultiTaskInferencer  # noqa: E402,F401
 from .engine import ParamReportHook, param_report  # noqa: E402

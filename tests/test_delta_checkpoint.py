@@ -112,7 +112,7 @@ def test_frozen_keys_follow_the_paradigm():
     assert any(k.startswith('backbone.layer4.0.') for k in keys)
     assert frozen_state_keys(ProTuningBackbone(backbone=inner, paradigm='full')) == []
     with pytest.raises(ValueError, match='cannot be shared'):
-        partial.share_backbone(ProTuningBackbone(backbone=inner).backbone)
+        partial.share_backbone(ProTuningBackbone(backbone=inner))
 
 
 def test_delta_switch_without_its_hook_is_an_error(tmp_path):

@@ -342,21 +342,21 @@ def test_whole_model_compiles_to_one_graph(grad):
 @pytest.mark.parametrize('with_cp', [False, True], ids=['plain', 'memory-mode'])
 @pytest.mark.parametrize('name', list(BACKBONES))
 def test_training_with_gradients_computes_what_the_layers_own_forwards_compute(name, with_cp):
-    """Every forward the wrapper replaces while training (frozen-BatchNorm affine forwards, the blocks'
-    checkpointed forwards in memory mode, the prompt blend's autograd Function) against the model run on
-    its layers' own forwards: trained prompts (non-zero), ``train()``, gradients flowing; outputs and the
-    gradients of the prompts and of the input."""
-    wrapped, size = build(name, 'protuning', with_cp=with_cp, **WIDE_SE)
+    """The speed-up layer (``accel=True``: FrozenBatchNorm modules, recomputed prompted maps in memory mode,
+    the fused in-place blend at CPU inference) against the reference path (``accel=False``, every layer on
+    its class's forward, no checkpointing), same weights and inputs: trained prompts (non-zero), ``train()``,
+    gradients flowing; outputs, the gradients of the prompts and of the input, BatchNorm statistics and
+    state-dict keys; then the outputs without autograd in eval mode."""
+    wrapped, size = build(name, 'protuning', with_cp=with_cp, accel=True, **WIDE_SE)
     torch.manual_seed(1)
     with torch.no_grad():
         for n, p in wrapped.prompts.named_parameters():
             if 'conv2' in n:
                 p.normal_(std=0.05)
-    # The reference: evaluated (so no frozen-norm forward is installed: every layer runs its class's
-    # forward; the prompt blocks have no train/eval difference), no checkpointing, gradients on.
-    reference = copy.deepcopy(wrapped)
-    reference.with_cp = False
-    reference.eval()
+    reference, _ = build(name, 'protuning', accel=False, **WIDE_SE)
+    assert list(reference.state_dict()) == list(wrapped.state_dict())
+    reference.load_state_dict(wrapped.state_dict())
+    reference.train()
     wrapped.train()
     assert not any('forward' in vars(m) for m in reference.backbone.modules())
     x = torch.rand(2, 3, size, size)
@@ -375,3 +375,11 @@ def test_training_with_gradients_computes_what_the_layers_own_forwards_compute(n
     torch.testing.assert_close(xa.grad, xb.grad, rtol=1e-4, atol=1e-6)
     for (n, a), (_, b) in zip(wrapped.prompts.named_parameters(), reference.prompts.named_parameters()):
         torch.testing.assert_close(a.grad, b.grad, rtol=1e-4, atol=1e-6, msg=n)
+    statistics, reference_statistics = batchnorm_state(wrapped), batchnorm_state(reference)
+    assert statistics.keys() == reference_statistics.keys()
+    for k in statistics:
+        assert torch.equal(statistics[k], reference_statistics[k]), k
+    assert list(reference.state_dict()) == list(wrapped.state_dict())
+    with torch.no_grad():
+        for g, e in zip(as_list(wrapped.eval()(x)), as_list(reference.eval()(x)), strict=True):
+            torch.testing.assert_close(g, e, rtol=1e-5, atol=1e-5)
