@@ -20,7 +20,7 @@ __all__ = ['FrozenBatchNorm', 'freeze_batch_norm', 'plain_batch_norm']
 _BatchNorm = nn.modules.batchnorm._BatchNorm
 
 
-def _trains(norm: nn.Module) -> bool:  # (its own parameters, as a BatchNorm has no children)
+def _trains(norm: nn.Module) -> bool:
     return any(p.requires_grad for p in norm.parameters(recurse=False))
 
 

@@ -1,14 +1,12 @@
 """A stage's prompt blocks at CPU inference, written into the stage output with fused oneDNN convolutions.
 
-Without autograd, a block's cost on CPU is memory traffic on stage-wide maps more than arithmetic. Here
-its first two convolutions carry their activations as oneDNN post-ops; the SE squeeze is pooled from the
-narrower hidden map (the last convolution is affine: ``mean(conv2(h)) == conv2(mean(h))``); and ``beta``
-and the gate are folded into the last convolution's weight per sample, whose result oneDNN adds into the
-stage output: ``x[i] += conv(h[i], s[i] * W) + s[i] * b``. No stage-wide map is allocated. Per-sample
-weights cost ``C * hidden`` multiplies per sample against ``C * H * W`` outputs, so only blocks with
-``hidden < H * W`` are fused. The oneDNN operators (``torch.ops.mkldnn._convolution_pointwise``) are
-checked once against ``F.conv2d``. :func:`owns_for_in_place` is the one place that reads torch's hook
-dictionaries and storages.
+Without autograd, a block's cost on CPU is memory traffic on stage-wide maps more than arithmetic. Here its
+first two convolutions carry their activations as oneDNN post-ops; the SE squeeze is pooled from the narrower
+hidden map (``mean(conv2(h)) == conv2(mean(h))``, conv2 being affine); ``beta`` and the gate are folded into
+the last convolution's weight per sample, whose result oneDNN adds into the stage output. No stage-wide map is
+allocated. The per-sample weights cost ``C * hidden`` multiplies per sample against ``C * H * W`` outputs, so
+only blocks with ``hidden < H * W`` are fused. The oneDNN operators are checked once against ``F.conv2d``.
+:func:`owns_for_in_place` is the one place that reads torch's hook dictionaries and storages.
 """
 import functools
 from typing import Any, Optional, Tuple
@@ -41,8 +39,7 @@ def _check_fused_ops() -> bool:
         gelu = ops._convolution_pointwise(x, w, b, [0, 0], [1, 1], [1, 1], 1, 'gelu', [], 'none')
         out = torch.randn(1, 3, 5, 5, generator=g)
         expected = out + F.conv2d(x[:1], w, b)
-        ops._convolution_pointwise_.binary(out, x[:1], w, b, [0, 0], [1, 1], [1, 1], 1, 'add', 1.0, None, [],
-                                           None)
+        ops._convolution_pointwise_.binary(out, x[:1], w, b, [0, 0], [1, 1], [1, 1], 1, 'add', 1.0, None, [], None)
     except (AttributeError, RuntimeError):  # op missing, or its schema changed
         return False
     return (torch.allclose(gelu, F.gelu(F.conv2d(x, w, b)), atol=1e-5)
@@ -50,8 +47,7 @@ def _check_fused_ops() -> bool:
 
 
 def _unobserved(module: nn.Module) -> bool:
-    """No forward (pre-)hook on ``module``: nobody sees an input it overwrites, and calling its children one
-    by one skips nothing."""
+    """No forward (pre-)hook: nobody sees an input it overwrites, calling its children one by one skips nothing."""
     return not (module._forward_hooks or module._forward_pre_hooks)
 
 

@@ -13,8 +13,7 @@ from torch.utils._pytree import tree_flatten
 
 from ..models.activation_checkpointing import checkpointed_call as plain_checkpointed_call, grad_flows, keep_norm_statistics
 
-# The key of the recipe in the metadata of the prompted map's grad_fn: the mark lives as long as the
-# node that made the map, and is read from any tensor that node made.
+# The recipe's key in the metadata of the prompted map's grad_fn: the mark lives as long as that node.
 _RECIPE = 'protuning_recompute'
 
 
@@ -50,8 +49,7 @@ def checkpointed_call(module: nn.Module, function: Callable, *args, **kwargs) ->
     if not any(_recipe(t) for t in tree_flatten((args, kwargs))[0]) or not grad_flows(module, args, kwargs):
         return plain_checkpointed_call(module, function, *args, **kwargs)
 
-    # checkpoint() saves its inputs through autograd (these hooks see them; its own take over inside)
-    def pack(t: torch.Tensor) -> Any:
+    def pack(t: torch.Tensor) -> Any:  # checkpoint() saves its inputs through these (its own hooks act inside)
         return _recipe(t) or t
 
     def unpack(packed: Any) -> torch.Tensor:

@@ -48,8 +48,7 @@ class _Blend(torch.autograd.Function):
     Autograd's own backward of ``addcmul`` materialises ``grad * y`` (to be summed down to the
     scale's shape) and ``grad * scale`` at the same time: two stage-sized maps, which at the first
     prompt block are the peak of a memory-mode step. Here the scale's gradient is summed one
-    sample at a time, so only one map (``grad * scale``) is ever allocated in full. It is the
-    block's only departure from the written-out formula, and computes the same values.
+    sample at a time, so only one map (``grad * scale``) is ever allocated in full (same values).
     """
 
     @staticmethod

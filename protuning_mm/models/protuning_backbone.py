@@ -7,9 +7,8 @@ hooks on the stage modules an adapter names, so the inner backbone's own forward
 and the wrapper returns exactly what it returns. The hooks, which wrapper's prompts run and the
 ``with_cp`` checkpointed forwards are held by a :class:`SharedBackbone`, never set on the inner module.
 
-This file and ``prompt_block.py`` are the reference computation. What exists only for speed or memory lives
-in :mod:`protuning_mm.accel`, behind the ``accel`` switch; it attaches itself to the wrapper
-(:attr:`ProTuningBackbone.accelerator`) and is never imported from here.
+With ``prompt_block.py`` this is the reference computation; :mod:`protuning_mm.accel` (speed and memory, behind
+the ``accel`` switch) attaches itself as :attr:`ProTuningBackbone.accelerator` and is never imported here.
 """
 import copy
 import inspect

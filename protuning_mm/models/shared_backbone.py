@@ -36,8 +36,8 @@ class SharedBackbone:
 
     Args:
         module (nn.Module): The inner backbone.
-        checkpointed_call (Callable): What runs a checkpointed block, ``call(block, type(block).forward, *args)``
-            (the speed-up layer has its own). Defaults to :func:`.activation_checkpointing.checkpointed_call`.
+        checkpointed_call (Callable): What runs a checkpointed block (the speed-up layer has its own variant).
+            Defaults to :func:`.activation_checkpointing.checkpointed_call`.
     """
 
     def __init__(self, module: nn.Module, checkpointed_call: Callable = checkpointed_call) -> None:
