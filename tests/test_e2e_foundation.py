@@ -21,10 +21,7 @@ import torch
 from mmengine.registry import MODELS
 
 import protuning_mm  # noqa: F401  (lets torch.load read mmengine checkpoints)
-from conftest import run_tool
-from datagen import make_fake_pretrained
-from datagen_ade import make_ade20k
-from datagen_coco import make_coco
+from protuning_mm.testing import make_ade20k, make_coco, make_fake_pretrained
 from protuning_mm.utils.metafiles import models_by_config
 
 DET = 'configs/detection/mask-rcnn/'
@@ -109,7 +106,7 @@ def ade_options(data: dict) -> list:
             *RUN, 'train_cfg.max_iters=1', 'default_hooks.checkpoint.interval=1']
 
 
-def test_dinov2_mask_rcnn_with_mmdets_train_script(data):
+def test_dinov2_mask_rcnn_with_mmdets_train_script(data, run_tool):
     """LSJ at 128x128 (mmdet's RepeatDataset once), one iteration of batch 2, then COCO validation."""
     work_dir = data['tmp'] / 'det_dinov2'
     path, pretrained = data['weights']['dinov2-s']
@@ -124,7 +121,7 @@ def test_dinov2_mask_rcnn_with_mmdets_train_script(data):
     assert any('coco/bbox_mAP' in s and 'coco/segm_mAP' in s for s in logged)
 
 
-def test_dinov2_upernet_with_mmsegs_train_script(data):
+def test_dinov2_upernet_with_mmsegs_train_script(data, run_tool):
     """64x64 crops (a 5x5 patch grid), one iteration of batch 2, then the mIoU validation."""
     work_dir = data['tmp'] / 'seg_dinov2'
     path, pretrained = data['weights']['dinov2-s']
@@ -135,7 +132,7 @@ def test_dinov2_upernet_with_mmsegs_train_script(data):
 
 
 @pytest.mark.parametrize('config', [CONVNEXT_DET, CONVNEXT_SEG])
-def test_convnext_one_iteration_with_tools_train(data, config):
+def test_convnext_one_iteration_with_tools_train(data, config, run_tool):
     path, pretrained = data['weights']['convnext-t']
     work_dir = data['tmp'] / Path(config).stem
     if config == CONVNEXT_DET:

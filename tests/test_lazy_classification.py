@@ -7,9 +7,12 @@ import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
-from conftest import ROOT
-from datagen_cls import CIFAR_C_CORRUPTIONS, make_cifar, make_cifar_c
+from protuning_mm.testing import CIFAR_C_CORRUPTIONS, make_cifar, make_cifar_c
+
+ROOT = Path(__file__).resolve().parents[1]
+
 
 
 def run(script: str, *args: str) -> str:

@@ -9,16 +9,18 @@ metafile models is one those tests build. Models the paper has no numbers for (`
 measured``, the foundation backbones) are counted exactly by those tests too.
 """
 import copy
+from pathlib import Path
 from typing import Dict, Tuple
 
 import pytest
-
 import test_classification_configs as cls_tests
 import test_detection_configs as det_tests
 import test_segmentation_configs as seg_tests
-from conftest import ROOT
-from protuning_mm.utils.metafiles import TASKS, is_measured, load_metafile, paper_params
 from test_classification_configs import fast_mim_lookups  # noqa: F401  (autouse fixture, reused)
+
+from protuning_mm.utils.metafiles import TASKS, is_measured, load_metafile, paper_params
+
+ROOT = Path(__file__).resolve().parents[1]
 
 PAPER_URL = 'https://arxiv.org/abs/2207.14381'
 CLS_MODELS = load_metafile('classification')['Models']

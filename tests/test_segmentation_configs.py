@@ -16,12 +16,13 @@ from mmengine.registry import DATASETS, MODELS, init_default_scope
 from mmengine.runner import Runner
 
 import protuning_mm  # noqa: F401
-from conftest import ROOT
-from datagen_ade import make_ade20k
 from protuning_mm.engine.param_report import param_groups
 from protuning_mm.models import ProTuningBackbone
+from protuning_mm.testing import make_ade20k
 from protuning_mm.utils.data_paths import check_data_paths
 from protuning_mm.utils.metafiles import measured_params, paper_params, prompt_params
+
+ROOT = Path(__file__).resolve().parents[1]
 
 UPERNET = 'configs/segmentation/upernet/upernet_r50_{}_80k_ade20k-512x512.py'
 FCN = 'configs/segmentation/fcn/fcn_r50-d8_{}_80k_ade20k-512x512.py'

@@ -2,8 +2,10 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 
-from conftest import ROOT
+ROOT = Path(__file__).resolve().parents[1]
+
 
 # Runs in a fresh interpreter where importing mmpretrain fails as it does when it is not installed.
 SCRIPT = r'''
