@@ -233,7 +233,6 @@ def import_codebases(name: str) -> None:
     from mmengine.optim import build_optim_wrapper  # noqa: F401
 
     import protuning_mm  # noqa: F401
-    import protuning_mm.classification  # noqa: F401
     if MODELS[name][1] == 'mmseg':
         import mmseg.models  # noqa: F401
     if MODELS[name][1] == 'mmdet':
