@@ -21,9 +21,10 @@ import torch
 from mmengine.registry import MODELS
 
 import protuning_mm  # noqa: F401  (lets torch.load read mmengine checkpoints)
+from protuning_mm.analysis.metafiles import models_by_config
 from protuning_mm.testing import make_ade20k, make_coco, make_fake_pretrained
-from protuning_mm.utils.metafiles import models_by_config
 
+ROOT = Path(__file__).resolve().parents[1]
 DET = 'configs/detection/mask-rcnn/'
 SEG = 'configs/segmentation/upernet/'
 DINOV2_DET = DET + 'mask-rcnn_dinov2-s_sfp_protuning_lsj-100e_coco.py'
@@ -69,7 +70,7 @@ def check_run(config: str, work_dir: Path, log: str, checkpoint: str, pretrained
     logged = scalars(work_dir)
     losses = [s['loss'] for s in logged if 'loss' in s]
     assert losses and all(torch.isfinite(torch.tensor(losses))), losses
-    assert reported_trainable(log) == models_by_config()[config]['Metadata']['Parameters']
+    assert reported_trainable(log) == models_by_config(ROOT)[config]['Metadata']['Parameters']
     state = torch.load(work_dir / checkpoint, map_location='cpu')['state_dict']
     for key, value in pretrained.items():  # 'backbone.<name>' -> 'backbone.backbone.<name>'
         assert torch.equal(state['backbone.' + key], value), f'frozen {key} changed'

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 import torch
-from test_broken_checkpoints import ok
 
 from protuning_mm.testing import tiny_config, write_png_folders
 
@@ -27,6 +26,12 @@ def train(config: Path, work_dir: Path, *extra: str) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS='1')
     return subprocess.Popen([sys.executable, 'tools/train.py', str(config), '--work-dir', str(work_dir), *extra],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def ok(proc: subprocess.CompletedProcess) -> str:
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, f'{proc.args} failed ({proc.returncode}):\n{log[-6000:]}'
+    return log
 
 
 def trained_state(path: Path) -> dict:

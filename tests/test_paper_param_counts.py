@@ -10,11 +10,11 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
 from protuning_mm import ProTuningBackbone
-from protuning_mm.utils.metafiles import prompt_params
+from protuning_mm.analysis.metafiles import prompt_params
 
 ROOT = Path(__file__).resolve().parents[1]
 
-TARGETS = prompt_params()
+TARGETS = prompt_params(ROOT)
 
 
 def inner_backbone(config: str) -> dict:

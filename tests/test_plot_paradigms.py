@@ -11,9 +11,9 @@ import pytest
 import torch.nn as nn
 from mmpretrain.models import ResNet
 
+from protuning_mm.analysis.run_records import RunRecordError, load_run
 from protuning_mm.engine import param_report, parse_param_report
 from protuning_mm.testing import scalars
-from protuning_mm.utils.run_records import RunRecordError, load_run
 from tools.analysis_tools import plot_paradigms
 
 ROOT = Path(__file__).resolve().parents[1]
