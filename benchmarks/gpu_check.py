@@ -27,7 +27,7 @@ through ``tools/dist_train.sh`` with ``--gpus`` processes (torchrun, NCCL; a con
 SyncBN there, while one process converts it to BN). Within a stage the runs go in order of worth
 (:func:`stage_runs`): AMP before fp32, and per AMP setting full fine-tuning first, since every ratio
 is taken against it. Everything else is the config's own, changed only with ``--cfg-options``:
-synthetic data written by the test suite's generators (``tests/datagen*.py``), random
+synthetic data written by the test suite's generators (``protuning_mm.testing``), random
 initialisation instead of the ImageNet checkpoints (no network), an iteration loop of ``--iters``
 iterations, no validation, no checkpoint, a log line per iteration. Timing and memory come from
 mmengine's own log (``vis_data/scalars.json``): ``time`` per iteration (data loading included;
