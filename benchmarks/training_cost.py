@@ -178,7 +178,7 @@ def batch(name: str, size: int, n: int, seed: int = 0) -> dict:
 
 def detection_batch(name: str, n: int, seed: int = 0) -> dict:
     """``n`` generated COCO-like 640x480 images with boxes, masks and semantic maps, through the config's
-    own training pipeline (tests/datagen_coco.py writes them to a temporary folder)."""
+    own training pipeline (:func:`protuning_mm.testing.make_coco` writes them to a temporary folder)."""
     import tempfile
     from pathlib import Path
 
@@ -186,8 +186,8 @@ def detection_batch(name: str, n: int, seed: int = 0) -> dict:
     from mmengine.config import Config
     from mmengine.dataset import pseudo_collate
     from mmengine.registry import DATASETS, init_default_scope
-    sys.path.insert(0, osp.join(ROOT, 'tests'))
-    from datagen_coco import make_coco
+
+    from protuning_mm.testing import make_coco
     init_default_scope('mmdet')
     import mmdet.datasets  # noqa: F401
     cfg = Config.fromfile(osp.join(ROOT, MODELS[name][0])).train_dataloader.dataset
@@ -233,7 +233,6 @@ def import_codebases(name: str) -> None:
     from mmengine.optim import build_optim_wrapper  # noqa: F401
 
     import protuning_mm  # noqa: F401
-    import protuning_mm.classification  # noqa: F401
     if MODELS[name][1] == 'mmseg':
         import mmseg.models  # noqa: F401
     if MODELS[name][1] == 'mmdet':

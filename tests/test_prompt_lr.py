@@ -2,6 +2,7 @@
 parameters (found by structure) by mmengine's own optimizer constructor, and by the runner that the
 runtime base selects."""
 import copy
+from pathlib import Path
 
 import pytest
 import torch
@@ -10,10 +11,10 @@ from mmengine.optim import build_optim_wrapper
 from mmengine.registry import MODELS
 
 import protuning_mm  # noqa: F401  (registers the wrapper, the hooks and the runner)
-from conftest import ROOT
 from protuning_mm.engine import param_groups, prompt_param_keys, resolve_prompt_lr_mult, with_prompt_lr_mult
 from protuning_mm.models import PromptBlock
-from tiny_runs import tiny_run
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def classifier(paradigm: str = 'protuning', **kwargs):
@@ -108,8 +109,8 @@ def test_runtime_base_selects_the_runner_and_the_recipe():
     assert PromptBlock(8).beta.item() == 1.0  # the recipe's beta_0
 
 
-def test_real_runner_trains_prompts_at_the_multiplied_rate(tmp_path_factory):
-    run = tiny_run(tmp_path_factory, 'protuning')  # built through RUNNERS with the runtime base
+def test_real_runner_trains_prompts_at_the_multiplied_rate(tiny_run):
+    run = tiny_run('protuning')  # built through RUNNERS with the runtime base
     runner = run['runner']
     assert type(runner).__name__ == 'ProTuningRunner'
     groups = groups_by_param(runner.optim_wrapper, runner.model)
