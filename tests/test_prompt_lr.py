@@ -119,3 +119,26 @@ def test_real_runner_trains_prompts_at_the_multiplied_rate(tiny_run):
     assert prompt and all(groups[n]['lr'] == pytest.approx(groups['head.fc.weight']['lr'] * mult) for n in prompt)
     log = next(run['log_dir'].glob('*.log')).read_text()
     assert f'train at {mult:g}x the base learning rate of SGD' in log
+
+
+def dense_configs():
+    tasks = [p for d in ('detection', 'segmentation') for p in sorted((ROOT / 'configs' / d).rglob('*.py'))]
+    return [p for p in tasks if '_base_' not in p.parts] + sorted((ROOT / 'configs').glob('*.py'))
+
+
+def test_every_dense_config_gets_the_dense_recipe():
+    """Detection and segmentation train prompts at the heads' rate (configs/_base_/protuning_dense.py;
+    docs/dense_payoff.md), classification keeps its per-optimizer table, and every dense config imports
+    the plugin itself and keeps the runner and hooks."""
+    dense = Config.fromfile(str(ROOT / 'configs/_base_/protuning_dense.py'))
+    classification = Config.fromfile(str(ROOT / 'configs/_base_/protuning_runtime.py'))
+    assert dense.prompt_lr_mult == 1.0
+    assert resolve_prompt_lr_mult(classification.prompt_lr_mult, 'AdamW') > 1
+    paths = dense_configs()
+    assert len(paths) > 40
+    for path in paths:
+        cfg = Config.fromfile(str(path))
+        assert cfg.prompt_lr_mult == dense.prompt_lr_mult, path
+        assert 'protuning_mm' in cfg.custom_imports['imports'], path
+        assert cfg.runner_type == 'ProTuningRunner', path
+        assert [h['type'] for h in dense.custom_hooks] == [h['type'] for h in cfg.custom_hooks][:len(dense.custom_hooks)], path
