@@ -34,7 +34,8 @@ setup(
         # 3.3.0 and 1.2.2 are the releases that work with mmcv 2.1 and mmengine 0.10 (and the last ones).
         'mmdet>=3.3.0,<3.4',
         'mmsegmentation>=1.2.2,<1.3',
-        # Same range as protuning_mm/utils/optional.py names; mmpretrain 1.2 accepts mmcv <2.4, mmengine <1.0.
+        # Required, not an extra: our classification data sets and metrics subclass mmpretrain's and
+        # register on `import protuning_mm`. mmpretrain 1.2 accepts mmcv <2.4, mmengine <1.0.
         'mmpretrain>=1.2.0,<1.3',
         'timm>=1.0,<2',
         'pycocotools',

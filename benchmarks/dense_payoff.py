@@ -5,8 +5,7 @@ Every cell is an ordinary ``tools/train.py`` run of a shipped config (``configs/
 (or fine-tuned, for ``full``), under UperNet, FCN or Mask R-CNN, on the offline composite data set
 (``tools/dataset_converters/make_composite_dense.py``: Fashion-MNIST product photos pasted onto real
 photographs). Within a task every cell has the same data, schedule, batch, iterations and seed; the
-baselines run at the learning rate named in ``BASE_LR``, the Pro-tuning variants at the base rate with
-what ``VARIANTS`` changes.
+baselines run with what ``BASELINES`` changes, the Pro-tuning variants with what ``VARIANTS`` changes.
 
 For each cell it records the final validation metrics, the trainable parameters (the run's own
 parameter report), the wall time, and whether every frozen backbone tensor of the last checkpoint is
@@ -19,7 +18,7 @@ trainable parameters per paradigm; Pro-tuning's prompt strength and beta per pos
 
 Usage:
     python benchmarks/dense_payoff.py [--tasks upernet fcn mask-rcnn] [--cells head full pro ...]
-        [--iters 300] [--seeds 0] [--data data/composite] [--work-dir work_dirs/dense_payoff]
+        [--iters 1500] [--seeds 0] [--data data/composite] [--work-dir work_dirs/dense_payoff]
         [--out docs/figures/dense_payoff]
 """
 import argparse
@@ -60,10 +59,11 @@ BASELINES: Dict[str, tuple] = {
                                                  'optim_wrapper.paramwise_cfg.custom_keys.backbone.lr_mult=0.1']),
 }
 # Pro-tuning variants: label -> --cfg-options on top of the shipped config (its defaults: beta_0 = 1,
-# prompts at prompt_lr_mult x the base rate, configs/_base_/protuning_runtime.py).
+# prompts at prompt_lr_mult x the base rate, configs/_base_/protuning_dense.py).
 VARIANTS: Dict[str, List[str]] = {
-    'pro': [],
+    'pro': [],  # the shipped dense recipe (configs/_base_/protuning_dense.py: prompts at 1x)
     'pro lr×1': ['prompt_lr_mult=1.0'],
+    'pro lr×10': ['prompt_lr_mult=10.0'],  # the classification recipe under AdamW (the dense default before)
     'pro lr×3': ['prompt_lr_mult=3.0'],
     'pro lr×0.3': ['prompt_lr_mult=0.3'],
     'pro all stages': ['prompt_lr_mult=1.0', 'model.backbone.positions=all'],
@@ -77,9 +77,9 @@ PARADIGM_NAMES = {'head': 'head retraining', 'protuning': 'Pro-tuning', 'full': 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--tasks', nargs='+', default=['upernet', 'fcn'], choices=list(TASKS))
-    parser.add_argument('--cells', nargs='+', default=['head', 'pro', 'full'],
+    parser.add_argument('--cells', nargs='+', default=['head', 'pro', 'full norm_eval, backbone lr×0.1'],
                         choices=[*BASELINES, *VARIANTS], help='baselines and Pro-tuning variants to train')
-    parser.add_argument('--iters', type=int, default=300, help='training iterations of every cell')
+    parser.add_argument('--iters', type=int, default=1500, help='training iterations of every cell')
     parser.add_argument('--val-size', type=int, default=200, help='validation images (the first N)')
     parser.add_argument('--seeds', nargs='+', type=int, default=[0])
     parser.add_argument('--data', default='data/composite', help='the composite data set folder')

@@ -27,7 +27,7 @@ through ``tools/dist_train.sh`` with ``--gpus`` processes (torchrun, NCCL; a con
 SyncBN there, while one process converts it to BN). Within a stage the runs go in order of worth
 (:func:`stage_runs`): AMP before fp32, and per AMP setting full fine-tuning first, since every ratio
 is taken against it. Everything else is the config's own, changed only with ``--cfg-options``:
-synthetic data written by the test suite's generators (``tests/datagen*.py``), random
+synthetic data written by the test suite's generators (``protuning_mm.testing``), random
 initialisation instead of the ImageNet checkpoints (no network), an iteration loop of ``--iters``
 iterations, no validation, no checkpoint, a log line per iteration. Timing and memory come from
 mmengine's own log (``vis_data/scalars.json``): ``time`` per iteration (data loading included;
@@ -68,10 +68,13 @@ from pathlib import Path
 from types import ModuleType
 from typing import Dict, List, Optional, Sequence
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 # the same four paradigms, and the memory-mode configs
-from training_cost import MEMORY_MODE_CONFIGS, MODELS as _COST_MODELS, PARADIGMS as _COST_PARADIGMS, table as cost_table  # noqa: E402
+if __package__:  # imported as benchmarks.gpu_check
+    from .training_cost import MEMORY_MODE_CONFIGS, MODELS as _COST_MODELS, PARADIGMS as _COST_PARADIGMS, table as cost_table
+else:  # run as `python3 benchmarks/gpu_check.py`: benchmarks/ is sys.path[0]
+    from training_cost import MEMORY_MODE_CONFIGS, MODELS as _COST_MODELS, PARADIGMS as _COST_PARADIGMS, table as cost_table
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 # CLI name -> (ProTuningBackbone paradigm, memory mode)
 PARADIGMS = {label.replace(' ', '-'): spec for label, spec in _COST_PARADIGMS.items()}
@@ -215,23 +218,20 @@ def data_command(data_dir: str, models: Sequence[str]) -> List[str]:
 
 def make_data(data_dir: str, models: Sequence[str]) -> None:
     """Write the synthetic datasets the models need (once; reused when present)."""
-    sys.path.insert(0, osp.join(ROOT, 'tests'))
+    from protuning_mm.testing import make_ade20k, make_cifar, make_coco
     for model in models:
         folder = osp.join(data_dir, MODELS[model].data)
         if osp.isfile(osp.join(folder, '.complete')):
             continue
         print(f'writing synthetic data for {model} into {folder}', flush=True)
         if model == 'resnet50':
-            from datagen import make_cifar
             make_cifar(Path(folder), num_classes=100, train_per_class=(16, ) * 8,
                        test_per_class=1)
         elif model == 'upernet-r50':
-            from datagen_ade import make_ade20k
             # ADE20K-like 683x512 images; the config's RandomResize + RandomCrop make 512x512 crops.
             make_ade20k(Path(osp.dirname(folder)), num_train=8, num_val=1, size=(512, 683),
                         num_classes=8)
         else:
-            from datagen_coco import make_coco
             # COCO-like 640x480 images; the config's Resize (1333, 800) keeps the ratio: 1066x800.
             make_coco(Path(folder), num_train=8, num_val=1, size=(640, 480))
         open(osp.join(folder, '.complete'), 'w').close()

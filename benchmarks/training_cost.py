@@ -178,7 +178,7 @@ def batch(name: str, size: int, n: int, seed: int = 0) -> dict:
 
 def detection_batch(name: str, n: int, seed: int = 0) -> dict:
     """``n`` generated COCO-like 640x480 images with boxes, masks and semantic maps, through the config's
-    own training pipeline (tests/datagen_coco.py writes them to a temporary folder)."""
+    own training pipeline (:func:`protuning_mm.testing.make_coco` writes them to a temporary folder)."""
     import tempfile
     from pathlib import Path
 
@@ -186,8 +186,8 @@ def detection_batch(name: str, n: int, seed: int = 0) -> dict:
     from mmengine.config import Config
     from mmengine.dataset import pseudo_collate
     from mmengine.registry import DATASETS, init_default_scope
-    sys.path.insert(0, osp.join(ROOT, 'tests'))
-    from datagen_coco import make_coco
+
+    from protuning_mm.testing import make_coco
     init_default_scope('mmdet')
     import mmdet.datasets  # noqa: F401
     cfg = Config.fromfile(osp.join(ROOT, MODELS[name][0])).train_dataloader.dataset
@@ -233,7 +233,6 @@ def import_codebases(name: str) -> None:
     from mmengine.optim import build_optim_wrapper  # noqa: F401
 
     import protuning_mm  # noqa: F401
-    import protuning_mm.classification  # noqa: F401
     if MODELS[name][1] == 'mmseg':
         import mmseg.models  # noqa: F401
     if MODELS[name][1] == 'mmdet':
@@ -393,6 +392,8 @@ MALLOC_MODES = {
     'heap': dict(MALLOC_MMAP_MAX_='0', MALLOC_TRIM_THRESHOLD_=str(2**40), MALLOC_TOP_PAD_=str(256 * 2**20)),
 }
 HEAP_TAG = ' (heap malloc)'  # in the names of results measured with --malloc heap
+ACCEL_SETTINGS = {'on': ['1'], 'off': ['0'], 'both': ['1', '0']}  # --accel -> PROTUNING_ACCEL values
+ACCEL_OFF_TAG = ' (accel off)'  # in the names of results measured without the speed-up layer
 
 
 def run_worker(args: List[str], threads: int, wait_policy: str = 'default', malloc: str = 'default') -> dict:
@@ -522,7 +523,7 @@ def plot(results: dict, meta: dict, path: str) -> None:
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     # --malloc heap rows stay out of the bars: their memory comes from the same memory workers as the default rows'
-    names = [n for n, r in results.items() if 'step' in r and HEAP_TAG not in n]
+    names = [n for n, r in results.items() if 'step' in r and HEAP_TAG not in n and ACCEL_OFF_TAG not in n]
     swept = [n for n, r in results.items() if len(r.get('infer', {})) >= 3]
     labels = list(PARADIGMS)
     fig, axes = plt.subplots(1, 2 + bool(swept), figsize=(11 + 4.5 * bool(swept), 3.8),
@@ -608,6 +609,9 @@ def main() -> None:
                         help="glibc malloc in the timing workers: its defaults, or 'heap' (no fresh mappings, no "
                         "trimming: no page faults after the first pass; see MALLOC_MODES). Memory workers keep "
                         "their own setting")
+    parser.add_argument('--accel', choices=list(ACCEL_SETTINGS), default='on',
+                        help="the speed-up layer (protuning_mm.accel, PROTUNING_ACCEL) on, off, or both: each model "
+                        "then twice, the rows without it named '... (accel off)'")
     parser.add_argument('--json', help='also write the raw results to this file')
     parser.add_argument('--from-json', nargs='+', metavar='FILE',
                         help='report results saved with --json (one or more runs) instead of measuring')
@@ -654,8 +658,10 @@ def main() -> None:
         tags = ''.join(t for t, on in ((' (channels-last)', args.channels_last),
                                        (HEAP_TAG, args.malloc != 'default'),
                                        (f' ({threads_text(args.threads)})', args.threads != os.cpu_count())) if on)
-        for name in args.models:
-            res = results[name + tags] = {}
+        # the speed-up layer's settings, each measured in its own workers (they inherit PROTUNING_ACCEL)
+        for name, accel in [(n, a) for n in args.models for a in ACCEL_SETTINGS[args.accel]]:
+            os.environ['PROTUNING_ACCEL'] = accel
+            res = results[name + tags + ('' if accel == '1' else ACCEL_OFF_TAG)] = {}
             if not args.no_train:
                 res['memory'] = {label: run_worker(['memory', name, label, '--memory-steps', str(args.memory_steps),
                                                     *common], args.threads, args.omp_wait_policy) for label in PARADIGMS}

@@ -1,17 +1,20 @@
-import importlib.util
+"""Fixtures shared by the test modules (the data generators are in :mod:`protuning_mm.testing`).
+
+The repository root is on ``sys.path`` (``pythonpath`` in pyproject.toml's pytest settings), so tests
+import ``tools.train`` or ``benchmarks.gpu_check`` as modules.
+"""
 import os
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
+from typing import Callable
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_tool(*args: str, cwd: Path = ROOT, timeout: int = 900) -> subprocess.CompletedProcess:
-    """Run a script (``tools/train.py``, ...) in a fresh interpreter, as a user would."""
+def _run_tool(*args: str, cwd: Path = ROOT, timeout: int = 900) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS='2')
     proc = subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True,
                           timeout=timeout)
@@ -21,18 +24,17 @@ def run_tool(*args: str, cwd: Path = ROOT, timeout: int = 900) -> subprocess.Com
     return proc
 
 
-def load_tool(name: str) -> ModuleType:
-    """Import ``tools/<name>.py`` as a module (to call its ``main`` with patched parts)."""
-    sys.path.insert(0, str(ROOT / 'tools'))  # tools/test.py may import tools/train.py
-    try:
-        spec = importlib.util.spec_from_file_location(f'_tool_{name}', ROOT / 'tools' / f'{name}.py')
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path.remove(str(ROOT / 'tools'))
+@pytest.fixture(scope='session')
+def run_tool() -> Callable[..., subprocess.CompletedProcess]:
+    """Run a script (``tools/train.py``, ...) in a fresh interpreter from the repository root, as a user
+    would: ``run_tool(*args, cwd=ROOT, timeout=900)``, raising with the output's tail when it fails."""
+    return _run_tool
 
 
-@pytest.fixture
-def root() -> Path:
-    return ROOT
+@pytest.fixture(scope='session')
+def tiny_run(tmp_path_factory) -> Callable[..., dict]:
+    """:func:`protuning_mm.testing.tiny_run` on the repository's runtime base, cached for the session:
+    ``tiny_run(name, **tiny_config_kwargs)``."""
+    from protuning_mm.testing import tiny_run as train
+    root = tmp_path_factory.getbasetemp() / 'tiny_runs'
+    return lambda name, **kwargs: train(root, name, ROOT / 'configs/_base_/protuning_runtime.py', **kwargs)

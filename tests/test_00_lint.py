@@ -6,8 +6,10 @@ Fix it with ``ruff check --fix .`` (imports) or by hand; see pyproject.toml for 
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
-from conftest import ROOT
+ROOT = Path(__file__).resolve().parents[1]
+
 
 
 def test_ruff_check_passes():

@@ -20,14 +20,16 @@ from mmengine.fileio import get_file_backend
 from mmengine.runner.checkpoint import save_checkpoint
 
 import protuning_mm  # noqa: F401  (registers the atomic_local backend)
-from conftest import ROOT
+from protuning_mm.testing import tiny_config, write_png_folders
 from protuning_mm.utils.checkpoint_io import (
     CheckpointError,
     atomic_torch_save,
     load_checkpoint_file,
     resolve_resume_checkpoint,
 )
-from tiny_runs import tiny_config, write_png_folders
+
+ROOT = Path(__file__).resolve().parents[1]
+RUNTIME = ROOT / 'configs/_base_/protuning_runtime.py'
 
 PROBE = '''import os
 from mmengine.hooks import Hook
@@ -63,7 +65,7 @@ def trained(tmp_path_factory):
     tmp = tmp_path_factory.mktemp('broken_ckpt')
     (tmp / 'probe').mkdir()
     (tmp / 'probe' / 'cli_probe.py').write_text(PROBE)
-    cfg = tiny_config(tmp / 'work', write_png_folders(tmp / 'data'), max_epochs=2)
+    cfg = tiny_config(tmp / 'work', write_png_folders(tmp / 'data'), RUNTIME, max_epochs=2)
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=1)
     cfg.merge_from_dict(dict(test_dataloader=cfg.val_dataloader, test_evaluator=cfg.val_evaluator, test_cfg=dict()))
     cfg.dump(str(tmp / 'tiny.py'))

@@ -196,7 +196,7 @@ def test_hooks_not_rerun_when_another_wrapper_is_active_during_backward():
     backward must still give the forward's gradients (the prompts are not recomputed)."""
     model, size = build('resnet', with_cp=True)
     other, _ = build('resnet', with_cp=True)
-    other.share_backbone(model.backbone)
+    other.share_backbone(model)
     reference, _ = build('resnet', with_cp=False)
     x = torch.randn(2, 3, size, size)
     _, expected = loss_and_grads(reference, x)

@@ -24,7 +24,6 @@ from mmengine.config import Config  # noqa: E402
 from mmengine.registry import DefaultScope  # noqa: E402
 from pycocotools.coco import COCO  # noqa: E402
 
-from conftest import ROOT, load_tool  # noqa: E402
 from protuning_mm.datasets.composite_dense import (  # noqa: E402
     FASHION_MNIST_CLASSES,
     FASHION_MNIST_DIR,
@@ -37,6 +36,8 @@ from protuning_mm.datasets.composite_dense import (  # noqa: E402
     make_composite_dense,
     object_mask,
 )
+
+ROOT = Path(__file__).resolve().parents[1]
 
 SIZE = (96, 72)  # (W, H), not square: a swapped axis shows
 TINY = dict(num_train=6, num_val=3, size=SIZE, max_objects=4, scale=(0.2, 0.6), min_area=16)
@@ -319,7 +320,7 @@ def test_object_mask_drops_specks_fills_pinholes_keeps_real_holes():
 
 
 def test_tool(tmp_path, monkeypatch, capsys, fashion_dir):
-    tool = load_tool('dataset_converters/make_composite_dense')
+    from tools.dataset_converters import make_composite_dense as tool
 
     def run(out: Path, fashion: Path) -> None:
         monkeypatch.setattr(sys, 'argv', [

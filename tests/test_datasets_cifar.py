@@ -12,9 +12,9 @@ from mmpretrain.registry import DATASETS
 from mmpretrain.structures import DataSample
 
 import protuning_mm  # noqa: F401  (registers the datasets and metrics)
-from datagen_cls import CIFAR_C_CORRUPTIONS, make_cifar, make_cifar_c
 from protuning_mm.datasets import CIFAR10C, CIFAR10LT, CIFAR100LT, long_tail_counts
 from protuning_mm.evaluation import CorruptionAccuracy
+from protuning_mm.testing import CIFAR_C_CORRUPTIONS, make_cifar, make_cifar_c
 
 CONFIGS = Path(__file__).resolve().parents[1] / 'configs/classification/_base_/datasets'
 

@@ -8,8 +8,8 @@ from mmpretrain.datasets.categories import CALTECH101_CATEGORIES
 from mmpretrain.registry import DATASETS
 
 import protuning_mm  # noqa: F401
-from datagen_cls import make_caltech101, make_cifar
 from protuning_mm.datasets import FewShotDataset
+from protuning_mm.testing import make_caltech101, make_cifar
 
 CONFIGS = Path(__file__).resolve().parents[1] / 'configs/classification/_base_/datasets'
 

@@ -10,8 +10,15 @@ from mmpretrain.datasets.categories import CALTECH101_CATEGORIES
 from mmpretrain.registry import DATASETS
 
 import protuning_mm  # noqa: F401
-from datagen_cls import CLOTHING1M_CLASSES, make_caltech101, make_clothing1m, make_flowers102, make_pets, make_stanford_dogs
 from protuning_mm.datasets import Clothing1M, StanfordDogs
+from protuning_mm.testing import (
+    CLOTHING1M_CLASSES,
+    make_caltech101,
+    make_clothing1m,
+    make_flowers102,
+    make_pets,
+    make_stanford_dogs,
+)
 
 CONFIGS = Path(__file__).resolve().parents[1] / 'configs/classification/_base_/datasets'
 

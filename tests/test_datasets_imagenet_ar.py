@@ -13,7 +13,6 @@ from mmpretrain.registry import DATASETS
 from mmpretrain.structures import DataSample
 
 import protuning_mm  # noqa: F401
-from datagen_cls import make_image_folders
 from protuning_mm.datasets import ImageNetA, ImageNetR
 from protuning_mm.datasets.imagenet_subsets import (
     IMAGENET_A_INDICES_IN_1K,
@@ -22,6 +21,7 @@ from protuning_mm.datasets.imagenet_subsets import (
     IMAGENET_R_WNIDS,
 )
 from protuning_mm.evaluation import SubsetAccuracy
+from protuning_mm.testing import make_image_folders
 
 CONFIGS = Path(__file__).resolve().parents[1] / 'configs/classification/_base_/datasets'
 SUBSETS = {'a': (ImageNetA, IMAGENET_A_WNIDS, IMAGENET_A_INDICES_IN_1K),

@@ -10,8 +10,6 @@ from mmengine.config import Config
 from mmengine.registry import MODELS, init_default_scope
 
 import protuning_mm  # noqa: F401
-from conftest import run_tool
-from datagen import make_cifar, make_fake_pretrained
 from protuning_mm import ProTuningBackbone
 from protuning_mm.engine import (
     DeltaCheckpointHook,
@@ -24,6 +22,7 @@ from protuning_mm.engine import (
     merge_delta,
     save_delta,
 )
+from protuning_mm.testing import make_cifar, make_fake_pretrained
 
 CONFIG = 'configs/classification/resnet50/resnet50_protuning_cifar100-lt-ir100.py'
 
@@ -112,10 +111,10 @@ def test_frozen_keys_follow_the_paradigm():
     assert any(k.startswith('backbone.layer4.0.') for k in keys)
     assert frozen_state_keys(ProTuningBackbone(backbone=inner, paradigm='full')) == []
     with pytest.raises(ValueError, match='cannot be shared'):
-        partial.share_backbone(ProTuningBackbone(backbone=inner).backbone)
+        partial.share_backbone(ProTuningBackbone(backbone=inner))
 
 
-def test_delta_switch_without_its_hook_is_an_error(tmp_path):
+def test_delta_switch_without_its_hook_is_an_error(tmp_path, run_tool):
     """delta_checkpoint=True needs DeltaCheckpointHook (it alone reads the switch): an error naming the fix."""
     with_hook = dict(delta_checkpoint=True, custom_hooks=[dict(type='ParamReportHook'),
                                                           dict(type='protuning_mm.DeltaCheckpointHook')])
@@ -135,7 +134,7 @@ def test_delta_switch_without_its_hook_is_an_error(tmp_path):
 
 
 @pytest.fixture(scope='module')
-def trained(tmp_path_factory):
+def trained(tmp_path_factory, run_tool):
     """tools/train.py with delta_checkpoint=True (ResNet-18 via --cfg-options, tiny CIFAR-100)."""
     tmp = tmp_path_factory.mktemp('delta_e2e')
     data = make_cifar(tmp / 'cifar100', train_per_class=(6, 6, 6, 6), test_per_class=2)
@@ -177,7 +176,7 @@ def test_training_saves_deltas_and_resumes_from_them(trained):
     assert not torch.equal(first['head.fc.weight'], ckpt['state_dict']['head.fc.weight'])  # epoch 3 trained on
 
 
-def test_test_merge_and_publish_tools(trained):
+def test_test_merge_and_publish_tools(trained, run_tool):
     tmp, work_dir, options = trained['tmp'], trained['work_dir'], trained['options']
     delta = work_dir / 'epoch_3.pth'
     tested = run_tool('tools/test.py', CONFIG, str(delta), '--work-dir', str(tmp / 'test'), '--cfg-options', *options)

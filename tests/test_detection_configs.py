@@ -10,9 +10,9 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
 import protuning_mm  # noqa: F401
+from protuning_mm.analysis.metafiles import is_measured, load_metafile, measured_params, paper_params, prompt_params
 from protuning_mm.engine.param_report import param_groups, param_report
 from protuning_mm.models import ProTuningBackbone
-from protuning_mm.utils.metafiles import measured_params, paper_params, prompt_params
 
 ROOT = Path(__file__).resolve().parents[1]
 DET = ROOT / 'configs' / 'detection'
@@ -36,14 +36,14 @@ HTC_MEMORY = 'htc/htc_r50_fpn_protuning-memory_1x_coco.py'
 PAPER_PARAMS[HTC_MEMORY] = PAPER_PARAMS['htc/htc_r50_fpn_protuning_1x_coco.py']
 # Prompt blocks of the defaults (docs/design.md, 'Parameter targets'), in M: the paper's for the same
 # backbone (the classification metafile's Prompt Parameters).
-PROMPT_PARAMS = {'r50': prompt_params()['resnet50'].params, 'swin-s': prompt_params()['swin-small'].params}
+PROMPT_PARAMS = {'r50': prompt_params(ROOT)['resnet50'].params, 'swin-s': prompt_params(ROOT)['swin-small'].params}
 # The foundation backbones (docs/foundation-backbones.md), which the paper has no numbers for: config ->
 # trainable parameters measured by building it (configs/detection/metafile.yml, Parameters Source: measured).
 MEASURED = {f'configs/detection/mask-rcnn/mask-rcnn_{backbone}_{paradigm}_{schedule}_coco.py': None
             for backbone, schedule in (('dinov2-s_sfp', 'lsj-100e'), ('dinov2-b_sfp', 'lsj-100e'),
                                        ('convnext-t_fpn', 'ms-crop-3x'))
             for paradigm in ('head', 'protuning', 'full')}
-MEASURED = {path: measured_params(path) for path in MEASURED}
+MEASURED = {path: measured_params(path, ROOT) for path in MEASURED}
 
 
 def build(config: Path) -> nn.Module:
@@ -159,7 +159,7 @@ def test_foundation_config_builds_with_its_measured_count(path):
         if 'dinov2' in path:  # U5 at the ViT width: DeiT-S's / DeiT-B's blocks (the paper's, docs/design.md)
             assert [s.name for s in wrapper.prompt_stages] == ['patch_embed', 'layers.2', 'layers.5', 'layers.8',
                                                               'layers.11']
-            deit = prompt_params()['deit-small' if 'dinov2-s' in path else 'deit-base'].params
+            deit = prompt_params(ROOT)['deit-small' if 'dinov2-s' in path else 'deit-base'].params
             assert sum(p.numel() for p in prompts.parameters()) / 1e6 == pytest.approx(deit, rel=0.03)
         else:
             assert [s.channels for s in wrapper.prompt_stages] == [96, 192, 384, 768]
@@ -171,3 +171,13 @@ def test_foundation_config_builds_with_its_measured_count(path):
     if paradigm != 'full':
         assert not any(m.training for m in inner.modules())
     assert model.neck.training and model.roi_head.training
+
+
+def test_every_metafile_model_is_built_here():
+    """The metafile's models are among those this module builds and counts (paper or measured)."""
+    meta = load_metafile('detection', ROOT)['Models']
+    listed = {m['Config'] for m in meta if not is_measured(m)}
+    built = {f'configs/detection/{n}' for n in PAPER_PARAMS}
+    assert len(listed) == 6 and listed <= built, listed - built
+    measured = {m['Config'] for m in meta if is_measured(m)}
+    assert measured and measured <= set(MEASURED), measured - set(MEASURED)

@@ -7,8 +7,8 @@ has a 2-process run.
 
 The backbone is frozen before DDP wraps the model, so DDP runs with ``find_unused_parameters=False``:
 a trainable parameter without a gradient would make DDP fail on the next iteration. Each rank dumps
-its final weights through a hook (below, imported into the training processes via
-``custom_imports``) so the test can compare the ranks.
+its final weights through a hook (``RANK_PROBE``, written beside the config and imported into the
+training processes via ``custom_imports``) so the test can compare the ranks.
 """
 import os
 import re
@@ -22,24 +22,39 @@ from typing import Tuple
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
-from mmengine.registry import HOOKS, MODELS
+from mmengine.registry import MODELS
 
 import protuning_mm  # noqa: F401  (allow-lists the globals in mmengine checkpoints)
-from conftest import ROOT
-from datagen import make_cifar, make_fake_pretrained
-from datagen_ade import make_ade20k
-from datagen_coco import make_coco, make_fake_torchvision_resnet50
-from test_e2e_detection import CASCADE as DET_CONFIG, options as det_options
-from test_e2e_segmentation import UPERNET as SEG_CONFIG, tiny_options
+from protuning_mm.testing import (
+    ade20k_options,
+    coco_options,
+    make_ade20k,
+    make_cifar,
+    make_coco,
+    make_fake_pretrained,
+    make_fake_torchvision_resnet50,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
 
 CONFIG = 'configs/classification/resnet50/resnet50_protuning_cifar100-lt-ir100.py'
+SEG_CONFIG = 'configs/upernet_r50_protuning_ade20k.py'
+DET_CONFIG = 'configs/cascade-mask-rcnn_r50_protuning_coco.py'
+
+
+# Test probe, imported by the training processes: after training, every rank saves its model state and
+# how DDP wrapped it. Written as a module beside the config, so the processes import no test module.
+RANK_PROBE = '''
+import os
+
+import torch
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+from mmengine.registry import HOOKS
 
 
 @HOOKS.register_module(force=True)
 class RankStateDump(Hook):
-    """Test probe: after training, every rank saves its model state and how DDP wrapped it."""
 
     def __init__(self, out_dir: str) -> None:
         self.out_dir = out_dir
@@ -55,6 +70,7 @@ class RankStateDump(Hook):
         state = {k: v.detach().clone() for k, v in module.state_dict().items()}
         os.makedirs(self.out_dir, exist_ok=True)
         torch.save(dict(info=info, state=state), os.path.join(self.out_dir, f'rank{runner.rank}.pth'))
+'''
 
 
 def free_port() -> int:
@@ -63,10 +79,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def run_script(*args: str, timeout: int = 600) -> str:
-    """Run a tools/*.sh script as a user would; the probe hook's module must be importable."""
+def run_script(*args: str, probe_dir: Path, timeout: int = 600) -> str:
+    """Run a tools/*.sh script as a user would, with ``probe_dir`` (the probe hook's module) importable."""
     env = dict(os.environ, PORT=str(free_port()), OMP_NUM_THREADS='1',
-               PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / 'tests')]))
+               PYTHONPATH=os.pathsep.join([str(ROOT), str(probe_dir)]))
     proc = subprocess.run(['bash', *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
     log = proc.stdout + proc.stderr
     if proc.returncode != 0:
@@ -84,12 +100,13 @@ def dist_train(tmp: Path, config: str, options: list, keep_hooks: bool = False) 
     # The real config plus the probe hook (a child config: --cfg-options cannot append to a list).
     hooks = '*_base_.custom_hooks' if keep_hooks else "dict(type='ParamReportHook')"
     probed = tmp / 'probed_config.py'
+    (tmp / 'rank_probe.py').write_text(RANK_PROBE)
     probed.write_text(f"_base_ = [{str(ROOT / config)!r}]\n"
-                      f"custom_imports = dict(imports=['protuning_mm', {Path(__file__).stem!r}], "
+                      "custom_imports = dict(imports=['protuning_mm', 'rank_probe'], "
                       "allow_failed_imports=False)\n"
                       f"custom_hooks = [{hooks}, dict(type='RankStateDump', out_dir={str(tmp / 'ranks')!r})]\n")
     log = run_script('tools/dist_train.sh', str(probed), '2', '--work-dir', str(work_dir), '--cfg-options',
-                     *options)
+                     *options, probe_dir=tmp)
     ranks = [torch.load(tmp / 'ranks' / f'rank{r}.pth', map_location='cpu', weights_only=False) for r in (0, 1)]
     return work_dir, log, ranks
 
@@ -124,7 +141,7 @@ def ddp_seg_run(tmp_path_factory):
     pretrained = make_fake_pretrained(MODELS.build(dict(type='mmseg.ResNetV1c', depth=18)),
                                       tmp / 'resnet18_v1c_fake.pth', prefix='')
     data = make_ade20k(tmp / 'ade', num_train=4, num_val=2, size=(96, 128))
-    options = [*tiny_options(data, tmp / 'resnet18_v1c_fake.pth', max_iters=2, ckpt_interval=2),
+    options = [*ade20k_options(data, tmp / 'resnet18_v1c_fake.pth', max_iters=2, ckpt_interval=2),
                'model.backbone.backbone.depth=18', 'model.decode_head.in_channels=[64,128,256,512]',
                'model.decode_head.channels=16', 'model.auxiliary_head.in_channels=256',
                'model.auxiliary_head.channels=16', 'train_cfg.val_interval=100']
@@ -139,7 +156,7 @@ def ddp_det_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp('dist_det')
     data = make_coco(tmp / 'coco')
     pretrained = make_fake_torchvision_resnet50(tmp / 'resnet50_fake_torchvision.pth', data / 'train2017')
-    options = [*det_options(data, tmp / 'resnet50_fake_torchvision.pth'), 'train_cfg.max_epochs=1',
+    options = [*coco_options(data, tmp / 'resnet50_fake_torchvision.pth'), 'train_cfg.max_epochs=1',
                'train_cfg.val_interval=100']
     work_dir, log, ranks = dist_train(tmp, DET_CONFIG, options, keep_hooks=True)
     return dict(work_dir=work_dir, log=log, ranks=ranks, pretrained=pretrained)
@@ -206,7 +223,8 @@ def test_one_checkpoint_written_by_rank0(ddp_run):
 
 def test_dist_test_script(ddp_run):
     log = run_script('tools/dist_test.sh', CONFIG, str(ddp_run['work_dir'] / 'epoch_1.pth'), '2',
-                     '--work-dir', str(ddp_run['tmp'] / 'test'), '--cfg-options', *ddp_run['options'])
+                     '--work-dir', str(ddp_run['tmp'] / 'test'), '--cfg-options', *ddp_run['options'],
+                     probe_dir=ddp_run['tmp'])
     match = re.search(r'accuracy/top1: ([\d.]+)', log)
     assert match, log[-3000:]
     assert 0 <= float(match.group(1)) <= 100
@@ -216,9 +234,8 @@ def test_amp_on_cpu_fails_clearly(tmp_path, monkeypatch):
     if torch.cuda.is_available():
         pytest.skip('a GPU is present: --amp is supported')
     monkeypatch.setattr(sys, 'argv', ['tools/train.py', str(ROOT / CONFIG), '--amp', '--work-dir', str(tmp_path)])
-    monkeypatch.syspath_prepend(str(ROOT / 'tools'))
     with pytest.raises(RuntimeError, match=r'--amp needs a GPU.*Drop --amp'):
-        runpy.run_path(str(ROOT / 'tools' / 'train.py'), run_name='__main__')
+        runpy.run_module('tools.train', run_name='__main__')
 
 
 @pytest.mark.parametrize('script, positional', [

@@ -9,8 +9,7 @@ import torch
 from mmengine.registry import MODELS
 
 import protuning_mm  # noqa: F401
-from conftest import run_tool
-from datagen import make_cifar, make_fake_pretrained
+from protuning_mm.testing import make_cifar, make_fake_pretrained
 
 CONFIG = 'configs/classification/resnet50/resnet50_protuning_cifar100-lt-ir100.py'
 
@@ -21,7 +20,7 @@ def scalars(work_dir: Path) -> list:
 
 
 @pytest.fixture(scope='module')
-def trained(tmp_path_factory):
+def trained(tmp_path_factory, run_tool):
     tmp = tmp_path_factory.mktemp('cls')
     data = make_cifar(tmp / 'cifar100')
     torch.manual_seed(0)
@@ -66,7 +65,7 @@ def test_only_prompts_and_head_changed(trained):
     assert not torch.equal(state['head.fc.weight'], first['head.fc.weight'])
 
 
-def test_resume_then_test(trained):
+def test_resume_then_test(trained, run_tool):
     work_dir = trained['work_dir']
     options = [o for o in trained['options'] if not o.startswith('train_cfg.max_epochs')]
     resumed = run_tool('tools/train.py', CONFIG, '--work-dir', str(work_dir), '--resume',
@@ -80,7 +79,7 @@ def test_resume_then_test(trained):
     assert 0 <= float(match.group(1)) <= 100
 
 
-def test_missing_data_root_names_the_option(trained, tmp_path):
+def test_missing_data_root_names_the_option(trained, tmp_path, run_tool):
     options = [o.replace(str(trained['tmp'] / 'cifar100'), str(tmp_path / 'nowhere')) for o in trained['options']]
     with pytest.raises(AssertionError, match=r'does not exist.*--cfg-options train_dataloader\.dataset\.data_root='):
         run_tool('tools/train.py', CONFIG, '--work-dir', str(tmp_path / 'w'), '--cfg-options', *options)

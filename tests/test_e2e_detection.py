@@ -22,29 +22,11 @@ from mmengine.fileio import load
 from pycocotools import mask as mask_utils
 
 import protuning_mm  # noqa: F401  (lets torch.load read mmengine checkpoints)
-from conftest import run_tool
-from datagen_coco import make_coco, make_fake_torchvision_resnet50
+from protuning_mm.testing import coco_options, make_coco, make_fake_torchvision_resnet50
 
 HTC = 'configs/htc_r50_protuning_coco.py'
 CASCADE = 'configs/cascade-mask-rcnn_r50_protuning_coco.py'
 AP_KEYS = [f'coco/{t}_mAP{s}' for t in ('bbox', 'segm') for s in ('', '_50', '_75', '_s', '_m', '_l')]
-
-
-def options(data: Path, checkpoint: Path) -> list:
-    ann_val = data / 'annotations' / 'instances_val2017.json'
-    return [
-        f'model.backbone.backbone.init_cfg.checkpoint={checkpoint}',
-        *[f'{split}_dataloader.{key}' for split in ('train', 'val', 'test')
-          for key in (f'dataset.data_root={data}', 'num_workers=0', 'persistent_workers=False')],
-        f'val_evaluator.ann_file={ann_val}', f'test_evaluator.ann_file={ann_val}',
-        'train_dataloader.dataset.pipeline.2.scale=(128,96)',  # Resize in mmdet's COCO pipelines
-        'val_dataloader.dataset.pipeline.1.scale=(128,96)', 'test_dataloader.dataset.pipeline.1.scale=(128,96)',
-        'model.train_cfg.rpn_proposal.nms_pre=200', 'model.train_cfg.rpn_proposal.max_per_img=64',
-        'model.test_cfg.rpn.nms_pre=200', 'model.test_cfg.rpn.max_per_img=64', 'model.test_cfg.rcnn.max_per_img=20',
-        'model.test_cfg.rcnn.score_thr=0.0',  # a detector 8 iterations old scores below mmdet's 0.001
-        'optim_wrapper.optimizer.lr=0.0025', 'param_scheduler=[]', 'default_hooks.logger.interval=1',
-        'randomness.seed=0',
-    ]
 
 
 def scalars(work_dir: Path) -> list:
@@ -86,11 +68,11 @@ def coco(tmp_path_factory):
     pretrained = make_fake_torchvision_resnet50(tmp / 'resnet50_fake_torchvision.pth', data / 'train2017')
     listing = sorted(str(p.relative_to(data)) for p in data.rglob('*'))
     return dict(tmp=tmp, data=data, pretrained=pretrained, listing=listing,
-                options=options(data, tmp / 'resnet50_fake_torchvision.pth'))
+                options=coco_options(data, tmp / 'resnet50_fake_torchvision.pth'))
 
 
 @pytest.fixture(scope='module')
-def htc(coco):
+def htc(coco, run_tool):
     work_dir = coco['tmp'] / 'htc'
     # No validation during the HTC runs: tools/test.py evaluates the checkpoint (Cascade validates).
     opts = [*coco['options'], 'train_cfg.max_epochs=2', 'train_cfg.val_begin=4']
@@ -110,7 +92,7 @@ def test_htc_train_loss_report_and_checkpoints(htc, coco):
                                            'roi_head.semantic_head', 'backbone.prompts'))
 
 
-def test_htc_resume_then_test(htc, coco):
+def test_htc_resume_then_test(htc, coco, run_tool):
     work_dir = htc['work_dir']
     resumed = run_tool('tools/train.py', HTC, '--work-dir', str(work_dir), '--resume', '--cfg-options',
                        *coco['options'], 'train_cfg.max_epochs=3', 'train_cfg.val_begin=4')
@@ -131,7 +113,7 @@ def test_htc_resume_then_test(htc, coco):
     assert len(preds) == 4 and {'bboxes', 'masks', 'labels'} <= set(preds[0]['pred_instances'])
 
 
-def test_cascade_train(coco):
+def test_cascade_train(coco, run_tool):
     work_dir = coco['tmp'] / 'cascade'
     proc = run_tool('tools/train.py', CASCADE, '--work-dir', str(work_dir), '--cfg-options', *coco['options'],
                     'train_cfg.max_epochs=2', 'train_cfg.val_interval=2')
@@ -162,7 +144,7 @@ model = dict(
 """
 
 
-def test_user_config_with_mmdets_own_train_script(coco):
+def test_user_config_with_mmdets_own_train_script(coco, run_tool):
     """mmdet's shipped ``tools/train.py`` (``mmdet/.mim/tools/train.py``) trains a user's config
     that only adds ``custom_imports`` and wraps the backbone (one iteration, no validation)."""
     mim_train = Path(importlib.util.find_spec('mmdet').submodule_search_locations[0]) / '.mim' / 'tools' / 'train.py'
@@ -183,7 +165,7 @@ def test_user_config_with_mmdets_own_train_script(coco):
     ('dataset.data_root', 'nowhere', 'train_dataloader.dataset.data_root'),
     ('dataset.ann_file', 'annotations/missing.json', 'train_dataloader.dataset.ann_file'),
 ])
-def test_missing_data_names_path_and_option(coco, tmp_path, option, broken, cfg_key):
+def test_missing_data_names_path_and_option(coco, tmp_path, option, broken, cfg_key, run_tool):
     value = str(tmp_path / broken) if broken == 'nowhere' else broken
     with pytest.raises(AssertionError, match=rf'FileNotFoundError.*{re.escape(value)}.*{re.escape(cfg_key)}') as err:
         run_tool('tools/train.py', HTC, '--work-dir', str(tmp_path / 'w'), '--cfg-options', *coco['options'],

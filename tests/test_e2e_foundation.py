@@ -21,12 +21,10 @@ import torch
 from mmengine.registry import MODELS
 
 import protuning_mm  # noqa: F401  (lets torch.load read mmengine checkpoints)
-from conftest import run_tool
-from datagen import make_fake_pretrained
-from datagen_ade import make_ade20k
-from datagen_coco import make_coco
-from protuning_mm.utils.metafiles import models_by_config
+from protuning_mm.analysis.metafiles import models_by_config
+from protuning_mm.testing import make_ade20k, make_coco, make_fake_pretrained
 
+ROOT = Path(__file__).resolve().parents[1]
 DET = 'configs/detection/mask-rcnn/'
 SEG = 'configs/segmentation/upernet/'
 DINOV2_DET = DET + 'mask-rcnn_dinov2-s_sfp_protuning_lsj-100e_coco.py'
@@ -72,7 +70,7 @@ def check_run(config: str, work_dir: Path, log: str, checkpoint: str, pretrained
     logged = scalars(work_dir)
     losses = [s['loss'] for s in logged if 'loss' in s]
     assert losses and all(torch.isfinite(torch.tensor(losses))), losses
-    assert reported_trainable(log) == models_by_config()[config]['Metadata']['Parameters']
+    assert reported_trainable(log) == models_by_config(ROOT)[config]['Metadata']['Parameters']
     state = torch.load(work_dir / checkpoint, map_location='cpu')['state_dict']
     for key, value in pretrained.items():  # 'backbone.<name>' -> 'backbone.backbone.<name>'
         assert torch.equal(state['backbone.' + key], value), f'frozen {key} changed'
@@ -109,7 +107,7 @@ def ade_options(data: dict) -> list:
             *RUN, 'train_cfg.max_iters=1', 'default_hooks.checkpoint.interval=1']
 
 
-def test_dinov2_mask_rcnn_with_mmdets_train_script(data):
+def test_dinov2_mask_rcnn_with_mmdets_train_script(data, run_tool):
     """LSJ at 128x128 (mmdet's RepeatDataset once), one iteration of batch 2, then COCO validation."""
     work_dir = data['tmp'] / 'det_dinov2'
     path, pretrained = data['weights']['dinov2-s']
@@ -124,7 +122,7 @@ def test_dinov2_mask_rcnn_with_mmdets_train_script(data):
     assert any('coco/bbox_mAP' in s and 'coco/segm_mAP' in s for s in logged)
 
 
-def test_dinov2_upernet_with_mmsegs_train_script(data):
+def test_dinov2_upernet_with_mmsegs_train_script(data, run_tool):
     """64x64 crops (a 5x5 patch grid), one iteration of batch 2, then the mIoU validation."""
     work_dir = data['tmp'] / 'seg_dinov2'
     path, pretrained = data['weights']['dinov2-s']
@@ -135,7 +133,7 @@ def test_dinov2_upernet_with_mmsegs_train_script(data):
 
 
 @pytest.mark.parametrize('config', [CONVNEXT_DET, CONVNEXT_SEG])
-def test_convnext_one_iteration_with_tools_train(data, config):
+def test_convnext_one_iteration_with_tools_train(data, config, run_tool):
     path, pretrained = data['weights']['convnext-t']
     work_dir = data['tmp'] / Path(config).stem
     if config == CONVNEXT_DET:

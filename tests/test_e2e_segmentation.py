@@ -16,9 +16,7 @@ import torch
 from mmengine.registry import MODELS
 
 import protuning_mm  # noqa: F401
-from conftest import run_tool
-from datagen import make_fake_pretrained
-from datagen_ade import make_ade20k
+from protuning_mm.testing import ade20k_options, make_ade20k, make_fake_pretrained
 
 UPERNET = 'configs/upernet_r50_protuning_ade20k.py'
 FCN = 'configs/fcn_r50-d8_protuning_ade20k.py'
@@ -29,22 +27,6 @@ MMSEG_TRAIN = str(Path(mmseg.__file__).parent / '.mim' / 'tools' / 'train.py')
 def scalars(work_dir: Path) -> list:
     files = sorted(work_dir.glob('*/vis_data/scalars.json'))
     return [json.loads(line) for f in files for line in f.read_text().splitlines()]
-
-
-def tiny_options(data_root: Path, pretrained: Path, max_iters: int, ckpt_interval: int) -> list:
-    """Point a config at the generated data; shrink crops, iterations and loaders; nothing else."""
-    loaders = ('train_dataloader', 'val_dataloader', 'test_dataloader')
-    return [
-        f'model.pretrained={pretrained}',
-        *[f'{loader}.dataset.data_root={data_root}' for loader in loaders],
-        *[f'{loader}.{key}' for loader in loaders for key in ('num_workers=0', 'persistent_workers=False')],
-        'model.data_preprocessor.size=(64,64)',
-        'train_dataloader.dataset.pipeline.3.scale=(128,96)',  # RandomResize (after CheckSegLabels)
-        'train_dataloader.dataset.pipeline.4.crop_size=(64,64)',  # RandomCrop
-        'val_dataloader.dataset.pipeline.1.scale=(128,96)', 'test_dataloader.dataset.pipeline.1.scale=(128,96)',
-        'train_dataloader.batch_size=2', f'train_cfg.max_iters={max_iters}', f'train_cfg.val_interval={max_iters}',
-        f'default_hooks.checkpoint.interval={ckpt_interval}', 'default_hooks.logger.interval=1', 'randomness.seed=0',
-    ]
 
 
 @pytest.fixture(scope='module')
@@ -79,9 +61,9 @@ def check_training(work_dir: Path, log: str, last_ckpt: str, pretrained: dict,
 
 
 @pytest.fixture(scope='module')
-def upernet(data):
+def upernet(data, run_tool):
     work_dir = data['tmp'] / 'upernet'
-    options = tiny_options(data['root'], data['ckpt'], max_iters=8, ckpt_interval=4)
+    options = ade20k_options(data['root'], data['ckpt'], max_iters=8, ckpt_interval=4)
     train = run_tool('tools/train.py', UPERNET, '--work-dir', str(work_dir), '--cfg-options', *options)
     return dict(work_dir=work_dir, options=options, log=train.stdout + train.stderr)
 
@@ -91,7 +73,7 @@ def test_upernet_trains_prompts_and_heads_only(upernet, data):
     assert 'reverted to BatchNormXd' in upernet['log']  # single process: the Runner drops SyncBN
 
 
-def test_upernet_resume_then_test(upernet, data):
+def test_upernet_resume_then_test(upernet, data, run_tool):
     work_dir = upernet['work_dir']
     options = [o for o in upernet['options'] if not o.startswith('train_cfg.')]
     resumed = run_tool('tools/train.py', UPERNET, '--work-dir', str(work_dir), '--resume', '--cfg-options',
@@ -106,18 +88,18 @@ def test_upernet_resume_then_test(upernet, data):
     assert all(0 <= float(v) <= 100 for v in metrics.groups())
 
 
-def test_fcn_with_mmseg_own_train_script(data):
+def test_fcn_with_mmseg_own_train_script(data, run_tool):
     work_dir = data['tmp'] / 'fcn'
     train = run_tool(MMSEG_TRAIN, FCN, '--work-dir', str(work_dir), '--cfg-options',
-                     *tiny_options(data['root'], data['ckpt'], max_iters=6, ckpt_interval=6))
+                     *ade20k_options(data['root'], data['ckpt'], max_iters=6, ckpt_interval=6))
     check_training(work_dir, train.stdout + train.stderr, 'iter_6.pth', data['pretrained'])
 
 
-def test_upernet_memory_mode_with_mmseg_own_train_script(data):
+def test_upernet_memory_mode_with_mmseg_own_train_script(data, run_tool):
     """The memory-mode config (with_cp + head activation_checkpointing) trains through mmseg's train.py."""
     work_dir = data['tmp'] / 'upernet_memory'
     train = run_tool(MMSEG_TRAIN, UPERNET_MEMORY, '--work-dir', str(work_dir), '--cfg-options',
-                     *tiny_options(data['root'], data['ckpt'], max_iters=6, ckpt_interval=3))
+                     *ade20k_options(data['root'], data['ckpt'], max_iters=6, ckpt_interval=3))
     log = train.stdout + train.stderr
     # ProTuningRunner (runner_type) applied the key, so mmengine's reentrant version never ran.
     assert 'Activation checkpointing (non-reentrant) of 14 region(s)' in log, log[-3000:]

@@ -23,9 +23,10 @@ import yaml
 from mmengine.config import Config
 from mmengine.registry import MODELS
 
-from conftest import ROOT
 from protuning_mm.adapters.base import tokens_to_map
 from protuning_mm.models import ProTuningBackbone
+
+ROOT = Path(__file__).resolve().parents[1]
 
 DINOV2_S = dict(type='mmpretrain.VisionTransformer', arch='dinov2-s', img_size=518, patch_size=14,
                 layer_scale_init_value=1e-5, out_type='featmap', out_indices=(2, 5, 8, 11))

@@ -15,10 +15,11 @@ import torch
 from mmengine.registry import MODELS, DefaultScope
 
 import protuning_mm  # noqa: F401
-from conftest import ROOT
-from datagen import make_fake_pretrained
 from protuning_mm.apis import MultiTaskInferencer, build_task_model
 from protuning_mm.engine import base_fingerprint, is_delta, load_delta, merge_delta, save_delta
+from protuning_mm.testing import make_fake_pretrained
+
+ROOT = Path(__file__).resolve().parents[1]
 
 UPERNET = ROOT / 'configs/segmentation/upernet/upernet_dinov2-s_mln_protuning_160k_ade20k-512x512.py'
 VIT = dict(type='mmpretrain.VisionTransformer', arch=dict(embed_dims=64, num_layers=4, num_heads=2,

@@ -1,8 +1,9 @@
-"""frozen_norm_forward: a frozen eval-mode BatchNorm as addcmul(shift, x, scale) while gradients flow.
+"""FrozenBatchNorm (speed-up layer): a frozen eval-mode BatchNorm as addcmul(shift, x, scale) while gradients flow.
 
-Same outputs and input gradients as the layer's own forward, nothing stored for backward but the
-per-channel scale, the layer's own forward wherever the affine form would not be exact, and a
-Pro-tuning model whose frozen backbone stores less for the same gradients.
+Same outputs and input gradients as the layer it replaces, nothing stored for backward but the
+per-channel scale, BatchNorm's own computation wherever the affine form would not be exact, the same
+state dict, only plain BatchNorm classes replaced, and a Pro-tuning model whose frozen backbone stores
+less for the same gradients.
 """
 import copy
 from functools import partial
@@ -12,8 +13,13 @@ import torch
 import torch.nn as nn
 from mmengine.registry import MODELS
 
+from protuning_mm.accel.frozen_norm import FrozenBatchNorm, freeze_batch_norm
 from protuning_mm.models import ProTuningBackbone
-from protuning_mm.models.frozen_norm import frozen_norm_forward, use_frozen_norm_forward
+
+
+def frozen_norm_forward(norm: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """What ``norm`` computes once swapped for a FrozenBatchNorm (on its own tensors)."""
+    return FrozenBatchNorm.from_module(norm)(x)
 
 
 def frozen_bn(channels: int = 8, affine: bool = True) -> nn.BatchNorm2d:
@@ -81,29 +87,37 @@ def test_narrow_input_keeps_its_dtype():
     assert frozen_norm_forward(bn, x).dtype == torch.bfloat16
 
 
-def test_installed_only_on_frozen_layers_and_once():
-    model = nn.Sequential(frozen_bn(), nn.BatchNorm2d(8), frozen_bn())
-    done = use_frozen_norm_forward(model)
-    assert done == [model[0], model[2]]
-    assert use_frozen_norm_forward(model) == []
+def test_swapped_only_for_frozen_layers_and_once_with_the_same_tensors_and_state_dict():
+    model = nn.Sequential(frozen_bn(), nn.BatchNorm2d(8), frozen_bn(), nn.Sequential(frozen_bn()))
+    before = dict(model.state_dict(keep_vars=True))
+    assert freeze_batch_norm(model) == ['0', '2', '3.0']
+    assert freeze_batch_norm(model) == []
+    assert [type(m) for m in model.modules()][1:] == [FrozenBatchNorm, nn.BatchNorm2d, FrozenBatchNorm, nn.Sequential,
+                                                      FrozenBatchNorm]
+    after = model.state_dict(keep_vars=True)
+    assert list(after) == list(before) and all(after[k] is before[k] for k in before)  # the very tensors
+    assert isinstance(model[0].weight, nn.Parameter) and not model[0].weight.requires_grad
     clone = copy.deepcopy(model)
-    assert clone[0].forward.args[0] is clone[0]  # a copy computes with its own statistics
+    assert clone[0].running_mean is not model[0].running_mean  # a copy computes with its own statistics
 
 
 def test_protuning_gradients_unchanged_and_less_stored():
     """A Pro-tuned ResNet in training mode (frozen BN in eval): the same loss and trained gradients
     as with the layers' own forward, and less kept for backward."""
     torch.manual_seed(0)
-    model = ProTuningBackbone(backbone=dict(type='mmpretrain.ResNet', depth=18), prompt_cfg=dict(se_reduction=4))
+    model = ProTuningBackbone(backbone=dict(type='mmpretrain.ResNet', depth=18), prompt_cfg=dict(se_reduction=4),
+                              accel=True)
     with torch.no_grad():
         for p in model.prompts.parameters():
             if p.dim() > 1:
                 p.normal_(std=0.05)
-    own = copy.deepcopy(model).train()
+    torch.manual_seed(0)
+    own = ProTuningBackbone(backbone=dict(type='mmpretrain.ResNet', depth=18), prompt_cfg=dict(se_reduction=4),
+                            accel=False).train()
+    own.load_state_dict(model.state_dict())
     model.train()
-    norms = [m for m in own.backbone.modules() if isinstance(m, nn.BatchNorm2d)]
-    for m in norms:
-        del m.forward
+    assert any(isinstance(m, FrozenBatchNorm) for m in model.modules())
+    assert not any(isinstance(m, FrozenBatchNorm) for m in own.modules())
     x = torch.randn(2, 3, 64, 64)
 
     def step(net):
@@ -136,7 +150,7 @@ def timm_cfg(model_name: str) -> dict:
 
 def timm_wrapper(model_name: str, paradigm: str, **kwargs) -> ProTuningBackbone:
     torch.manual_seed(0)
-    return ProTuningBackbone(backbone=timm_cfg(model_name), paradigm=paradigm, **kwargs)
+    return ProTuningBackbone(backbone=timm_cfg(model_name), paradigm=paradigm, **{'accel': True, **kwargs})
 
 
 def assert_maps_close(got, expected):
@@ -146,18 +160,19 @@ def assert_maps_close(got, expected):
         torch.testing.assert_close(g, e, rtol=1e-5, atol=1e-5 * float(e.abs().max()) + 1e-6)
 
 
-def test_only_plain_batch_norm_classes_get_the_affine_forward():
+def test_only_plain_batch_norm_classes_are_replaced():
     from mmengine.model.utils import _BatchNormXd
     from timm.layers import BatchNormAct2d
     model = nn.Sequential(nn.BatchNorm2d(4), BatchNormAct2d(4), nn.SyncBatchNorm(4), _BatchNormXd(4),
                           nn.BatchNorm1d(4)).requires_grad_(False).eval()
-    assert use_frozen_norm_forward(model) == [model[0], model[2], model[3], model[4]]
-    assert 'forward' not in vars(model[1])
-    # Called directly on a subclass with its own forward, it is that forward (activation included).
-    act = BatchNormAct2d(4, act_layer=nn.ReLU).requires_grad_(False).eval()
+    act = model[1]
+    assert freeze_batch_norm(model) == ['0', '2', '3', '4']
+    assert model[1] is act and type(act) is BatchNormAct2d  # its own forward (activation included) stays
     x = torch.randn(2, 4, 3, 3, requires_grad=True)
-    assert float(frozen_norm_forward(act, x).detach().min()) >= 0
-    torch.testing.assert_close(frozen_norm_forward(act, x), act(x))
+    assert float(model[1](x).detach().min()) >= 0
+    x1 = torch.randn(3, 4, requires_grad=True)  # BatchNorm1d's input, through the replacement
+    torch.testing.assert_close(model[4](x1), nn.functional.batch_norm(
+        x1, model[4].running_mean, model[4].running_var, model[4].weight, model[4].bias, False, 0., model[4].eps))
 
 
 @pytest.mark.parametrize('with_cp', [False, True], ids=['plain', 'memory-mode'])

@@ -1,20 +1,13 @@
-"""The prompt block's in-place CPU inference (fused oneDNN convolutions) against its eager forward."""
+"""The speed-up layer's in-place CPU inference (fused oneDNN convolutions) against the block's own forward."""
 import pytest
 import torch
 import torch.nn as nn
 
-import protuning_mm.models.fused_blend as fused_blend
-import protuning_mm.models.prompt_block as prompt_block_module
+import protuning_mm.accel.fused_blend as fused_blend
+from protuning_mm.accel.fused_blend import fused_ops_available, prompt_in_place
 from protuning_mm.models import PromptBlock, ProTuningBackbone
-from protuning_mm.models.fused_blend import fused_ops_available
 
 pytestmark = pytest.mark.skipif(not fused_ops_available(), reason='this PyTorch has no oneDNN fused convolutions')
-
-
-@pytest.fixture
-def small_maps_too(monkeypatch):
-    """The fused path on maps of any size (by default only from 8 MiB on), to test its arithmetic small."""
-    monkeypatch.setattr(fused_blend, 'MIN_MAP_BYTES', 0)
 
 
 def trained_block(channels=64, **kwargs):
@@ -30,7 +23,6 @@ def trained_block(channels=64, **kwargs):
 @pytest.mark.parametrize('n', [1, 3])
 @pytest.mark.parametrize('se_position', ['output', 'none'])
 @pytest.mark.parametrize('act', ['GELU', 'ReLU'])
-@pytest.mark.usefixtures('small_maps_too')
 def test_in_place_blend_matches_the_eager_forward(channels_last, n, se_position, act):
     block = trained_block(se_position=se_position, act_cfg=dict(type=act))
     x = torch.randn(n, 64, 9, 9)
@@ -39,20 +31,19 @@ def test_in_place_blend_matches_the_eager_forward(channels_last, n, se_position,
     with torch.no_grad():
         expected = block(x)
         target = x.clone()
-        out = block(target, inplace=True)
+        out = prompt_in_place(nn.Sequential(block), target)
     assert out is target  # written into the caller's map, no new one
     assert out.is_contiguous(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
     torch.testing.assert_close(out, expected, rtol=1e-5, atol=1e-5)
     assert not torch.equal(out, x)
 
 
-@pytest.mark.usefixtures('small_maps_too')
 def test_fresh_block_stays_the_exact_identity_in_place():
     block = PromptBlock(64).eval()
     x = torch.randn(2, 64, 9, 9)
     target = x.clone()
     with torch.no_grad():
-        assert torch.equal(block(target, inplace=True), x)
+        assert torch.equal(prompt_in_place(nn.Sequential(block), target), x)
 
 
 FALLBACK_BLOCKS = {
@@ -64,7 +55,6 @@ FALLBACK_BLOCKS = {
 
 @pytest.mark.parametrize('case', ['grad', 'not-asked', 'hooked', 'small-map', 'norm', 'se-hidden', 'tanh-gelu',
                                   'float64'])
-@pytest.mark.usefixtures('small_maps_too')
 def test_falls_back_to_the_eager_forward_and_leaves_x_alone(case):
     block = trained_block(**FALLBACK_BLOCKS.get(case, {}))
     size = 4 if case == 'small-map' else 9  # 16 positions, not more than the 16 hidden channels
@@ -74,29 +64,16 @@ def test_falls_back_to_the_eager_forward_and_leaves_x_alone(case):
         block.register_forward_hook(lambda module, args, output: None)
     target = x.clone()
     with torch.set_grad_enabled(case == 'grad'):
-        out = block(target, inplace=case != 'not-asked')
+        out = block(target) if case == 'not-asked' else prompt_in_place(nn.Sequential(block), target)
         expected = block(x)
     assert out is not target and torch.equal(target, x)
     torch.testing.assert_close(out, expected)
 
 
-def test_only_maps_of_8_mib_and_more_are_blended_in_place_by_default():
-    block = trained_block(16)
-    with torch.no_grad():
-        small = torch.randn(2, 16, 64, 64)  # 0.5 MiB: the eager forward is as fast there
-        target = small.clone()
-        assert block(target, inplace=True) is not target and torch.equal(target, small)
-        big = torch.randn(2, 16, 256, 256)  # 8 MiB
-        target = big.clone()
-        out = block(target, inplace=True)
-        assert out is target
-        torch.testing.assert_close(out, block(big), rtol=1e-5, atol=1e-5)
-
-
-def resnet_wrapper(**kwargs):
+def resnet_wrapper(accel=True, **kwargs):
     torch.manual_seed(0)
     wrapped = ProTuningBackbone(backbone=dict(type='mmpretrain.ResNet', depth=18, out_indices=(0, 1, 2, 3)),
-                                **kwargs).eval()
+                                accel=accel, **kwargs).eval()
     for block in wrapped.prompts.modules():
         if isinstance(block, PromptBlock):
             nn.init.normal_(block.conv2.weight, std=0.05)
@@ -109,13 +86,13 @@ def blended_in_place(monkeypatch, wrapped, x, forward=None):
     eager path everywhere)."""
     expected = [o.detach() for o in wrapped(x)]
     calls = []
-    blend_into_ = prompt_block_module.blend_into_
+    blend_into_ = fused_blend.blend_into_
 
     def counted(block, fmap):
         calls.append(tuple(fmap.shape))
         return blend_into_(block, fmap)
 
-    monkeypatch.setattr(prompt_block_module, 'blend_into_', counted)
+    monkeypatch.setattr(fused_blend, 'blend_into_', counted)
     with torch.no_grad():
         outs = (wrapped if forward is None else forward)(x)
     for out, exp in zip(outs, expected, strict=True):
@@ -124,7 +101,6 @@ def blended_in_place(monkeypatch, wrapped, x, forward=None):
 
 
 @pytest.mark.parametrize('blocks', [1, 2])
-@pytest.mark.usefixtures('small_maps_too')
 def test_wrapper_prompts_resnet_stage_outputs_in_place_under_no_grad(monkeypatch, blocks):
     wrapped = resnet_wrapper(blocks_per_position=blocks)
     calls = blended_in_place(monkeypatch, wrapped, torch.randn(2, 3, 64, 64))
@@ -132,7 +108,6 @@ def test_wrapper_prompts_resnet_stage_outputs_in_place_under_no_grad(monkeypatch
     assert calls == [(2, 64, 16, 16)] * blocks + [(2, 128, 8, 8)] * blocks
 
 
-@pytest.mark.usefixtures('small_maps_too')
 def test_torch_compile_runs_the_in_place_blend_on_the_stage_maps_without_copies(monkeypatch):
     """Compiled for inference (freezing, as docs/distributed-and-cost.md recommends), the fused stages call
     the custom operator on inductor's own stage buffers: no clone or copy of a map for it, the same outputs."""
@@ -149,7 +124,6 @@ def test_torch_compile_runs_the_in_place_blend_on_the_stage_maps_without_copies(
     assert len(calls) == 2 and 'clone' not in code and 'copy_' not in code
 
 
-@pytest.mark.usefixtures('small_maps_too')
 def test_export_keeps_the_portable_operators():
     """torch.export (AOTInductor's input) must not hold the Python operator its C++ runtime cannot run."""
     wrapped = resnet_wrapper()
@@ -164,8 +138,7 @@ def test_export_keeps_the_portable_operators():
         torch.testing.assert_close(out, exp, rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.usefixtures('small_maps_too')
-def test_flop_counts_and_traced_graphs_see_the_eager_operators(monkeypatch):
+def test_flop_counts_and_traced_graphs_see_the_eager_operators():
     from mmengine.analysis import get_model_complexity_info
 
     def flops(model, x):
@@ -175,15 +148,12 @@ def test_flop_counts_and_traced_graphs_see_the_eager_operators(monkeypatch):
     x = torch.randn(2, 3, 64, 64)
     with torch.no_grad():
         traced = torch.jit.trace(wrapped, x)
-        counted = flops(wrapped, x)
-        monkeypatch.setattr(fused_blend, 'MIN_MAP_BYTES', 2**62)  # the eager forward everywhere
-        assert counted == flops(wrapped, x) > 0
+        assert flops(wrapped, x) == flops(resnet_wrapper(accel=False), x) > 0  # the reference path
     kinds = {node.kind() for node in traced.inlined_graph.nodes()}
     assert not any(kind.startswith('mkldnn::') for kind in kinds) and 'aten::gelu' in kinds
 
 
 @pytest.mark.parametrize('where', ['stage', 'global'])
-@pytest.mark.usefixtures('small_maps_too')
 def test_a_hook_that_saw_the_stage_output_first_keeps_what_it_saw(where):
     # A hook that runs before the wrapper's (prepended on the stage, or a global one) may keep the
     # stage output: the prompts must then not write into it.
@@ -209,10 +179,9 @@ def test_a_hook_that_saw_the_stage_output_first_keeps_what_it_saw(where):
     assert not torch.equal(prompted, copy_when_seen)  # the prompts did act on the stage output
 
 
-@pytest.mark.usefixtures('small_maps_too')
 def test_another_tasks_prompt_hook_first_on_a_shared_backbone_still_allows_in_place(monkeypatch):
     first, second = resnet_wrapper(), resnet_wrapper()
     nn.init.normal_(second.prompts['layer1'][0].conv2.weight, std=0.05)  # differs from the first task's
-    second.share_backbone(first.backbone)  # its hooks run after the first wrapper's on every stage
+    second.share_backbone(first)  # its hooks run after the first wrapper's on every stage
     second.activate()
     assert blended_in_place(monkeypatch, second, torch.randn(2, 3, 64, 64)) == [(2, 64, 16, 16), (2, 128, 8, 8)]

@@ -3,8 +3,8 @@
 builds from mmengine's scalars.json, and the stage runner itself, driven with stand-in commands:
 files written after every step, a stage cut by its time limit (and the whole check killed) leaving
 the finished steps' files complete, --skip-ops."""
-import importlib.util
 import json
+import multiprocessing
 import os
 import os.path as osp
 import shlex
@@ -12,15 +12,16 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from mmengine.config import Config, DictAction
 
-from conftest import ROOT
+from benchmarks import gpu_check
 
-spec = importlib.util.spec_from_file_location('gpu_check', ROOT / 'benchmarks' / 'gpu_check.py')
-gpu_check = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(gpu_check)
+ROOT = Path(__file__).resolve().parents[1]
+
+
 SCRIPT = str(ROOT / 'benchmarks' / 'gpu_check.py')
 
 
@@ -409,29 +410,26 @@ def test_the_time_limit_cuts_the_ops_build_and_the_detectors_are_listed_as_not_r
     assert not any(alive(int(pid)) for pid in (tmp_path / 'cuda.pid').read_text().split())  # and its child
 
 
-WRAPPER = '''
-import sys
-sys.path.insert(0, {tests!r})
-import test_gpu_check as t
-from pathlib import Path
-t.stand_ins(t.gpu_check, Path({tmp!r}), Path({tmp!r}) / 'out', sleeps={{'cuda': 120}})
-sys.exit(t.check(Path({tmp!r}), '--models', 'resnet50', 'htc-r50', '--paradigms', 'full', '--dist-paradigms'))
-'''
+def killed_check(tmp_path: Path) -> None:
+    """The check in a process of its own (forked: it has the stand-ins without importing this module)."""
+    stand_ins(gpu_check, tmp_path, tmp_path / 'out', sleeps={'cuda': 120})
+    sys.exit(check(tmp_path, '--models', 'resnet50', 'htc-r50', '--paradigms', 'full', '--dist-paradigms'))
 
 
 @pytest.mark.parametrize('sig', [signal.SIGKILL, signal.SIGTERM])
 def test_a_check_killed_in_stage_2_leaves_stages_0_and_1_complete(tmp_path, sig):
     """What a time limit outside the check does (the device's, or `timeout`): SIGTERM, or SIGKILL."""
-    proc = subprocess.Popen([sys.executable, '-c', WRAPPER.format(tests=str(ROOT / 'tests'), tmp=str(tmp_path))],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = multiprocessing.get_context('fork').Process(target=killed_check, args=(tmp_path, ))
+    proc.start()
     pid_file = tmp_path / 'cuda.pid'
     deadline = time.time() + 60
     while not pid_file.is_file() or not pid_file.read_text():  # the ops build has started
-        assert proc.poll() is None and time.time() < deadline, proc.stdout.read().decode()[-3000:]
+        assert proc.is_alive() and time.time() < deadline, f'the check ended ({proc.exitcode}) before the ops build'
         time.sleep(0.05)
     pids = [int(pid) for pid in pid_file.read_text().split()]  # the build and its child
-    proc.send_signal(sig)
-    rc = proc.wait(30)
+    os.kill(proc.pid, sig)
+    proc.join(30)
+    rc = proc.exitcode
     try:
         assert stage(tmp_path, 0)['status'] == stage(tmp_path, 1)['status'] == 'done'
         assert stage(tmp_path, 1)['results'][0]['time'] == 0.25

@@ -4,19 +4,19 @@ The decision is a pure function of the host's facts (torch, visible GPUs, CUDA c
 user's overrides; the script's shell output is what install.sh evaluates, so it is run once as
 install.sh runs it, with faked facts.
 """
-import importlib.util
 import json
 import os.path as osp
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from tools import install_flavour as flavour
 
-spec = importlib.util.spec_from_file_location('install_flavour', ROOT / 'tools' / 'install_flavour.py')
-flavour = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(flavour)
+ROOT = Path(__file__).resolve().parents[1]
+
+
 Host, decide, FlavourError = flavour.Host, flavour.decide, flavour.FlavourError
 
 H200 = (9, 0)

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from conftest import ROOT
-from test_broken_checkpoints import ok
-from tiny_runs import tiny_config, write_png_folders
+from protuning_mm.testing import tiny_config, write_png_folders
+
+ROOT = Path(__file__).resolve().parents[1]
+RUNTIME = ROOT / 'configs/_base_/protuning_runtime.py'
 
 KILL_SEED = 13
 MAX_EPOCHS = 3
@@ -27,6 +28,12 @@ def train(config: Path, work_dir: Path, *extra: str) -> subprocess.Popen:
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+def ok(proc: subprocess.CompletedProcess) -> str:
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, f'{proc.args} failed ({proc.returncode}):\n{log[-6000:]}'
+    return log
+
+
 def trained_state(path: Path) -> dict:
     ckpt = torch.load(path, map_location='cpu')
     assert (ckpt['meta']['epoch'], ckpt['meta']['iter']) == (MAX_EPOCHS, 3 * MAX_EPOCHS)
@@ -36,7 +43,7 @@ def trained_state(path: Path) -> dict:
 @pytest.fixture(scope='module')
 def setup(tmp_path_factory):
     tmp = tmp_path_factory.mktemp('kill')
-    cfg = tiny_config(tmp / 'work', write_png_folders(tmp / 'data'), max_epochs=MAX_EPOCHS)
+    cfg = tiny_config(tmp / 'work', write_png_folders(tmp / 'data'), RUNTIME, max_epochs=MAX_EPOCHS)
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=1)
     cfg.randomness = dict(seed=0, deterministic=True)
     cfg.dump(str(tmp / 'tiny.py'))

@@ -14,10 +14,9 @@ import torch
 from mmengine.registry import MODELS
 
 import protuning_mm  # noqa: F401
-from conftest import run_tool
-from datagen import make_fake_pretrained
 from protuning_mm.apis import MultiTaskInferencer, build_task_model
 from protuning_mm.engine import merge_delta, save_delta
+from protuning_mm.testing import make_fake_pretrained
 
 # Every task must configure the shared inner backbone identically: all four maps out, the
 # classification head uses the last one.
@@ -203,7 +202,7 @@ def test_refuses_other_base_and_other_backbone_config(setup, tmp_path):
     assert len(server.base.layer1._forward_hooks) == hooks  # refused tasks left no hooks behind
 
 
-def test_infer_cli(setup):
+def test_infer_cli(setup, run_tool):
     out = setup['tmp'] / 'cli_out'
     weights = {**setup['deltas'], 'seg': setup['merged']['seg']}  # deltas and a full checkpoint mixed
     args = [a for kind in CONFIGS for a in ('--task', kind, str(setup['configs'][kind]), str(weights[kind]))]

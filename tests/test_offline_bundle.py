@@ -1,18 +1,18 @@
 """tools/make_offline_bundle.py without network: which resolved packages a bundle carries, the
 requirements it reads from setup.py, and the check install.sh --offline runs on a bundle."""
-import importlib.util
 import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from tools import make_offline_bundle as bundle
 
-spec = importlib.util.spec_from_file_location('make_offline_bundle', ROOT / 'tools' / 'make_offline_bundle.py')
-bundle = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(bundle)
+ROOT = Path(__file__).resolve().parents[1]
+
+
 ENV = bundle.target_environment('3.12')
 
 

@@ -6,6 +6,7 @@ There is no GPU here, so a GPU is faked the way a CPU-only mmcv fails on one: th
 (``mmcv/ops/csrc/common/pytorch_device_registry.hpp``: "<op>: implementation for device <device>
 not found."). The same registry error is also produced for real, on the 'meta' device.
 """
+import importlib
 import os
 import subprocess
 import sys
@@ -16,9 +17,10 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from conftest import ROOT, load_tool
 from protuning_mm.utils import ops_check
 from protuning_mm.utils.ops_check import MmcvOpsError, check_mmcv_ops, config_mmcv_ops, ops_problem
+
+ROOT = Path(__file__).resolve().parents[1]
 
 HTC = str(ROOT / 'configs' / 'htc_r50_protuning_coco.py')
 UPERNET = str(ROOT / 'configs' / 'upernet_r50_protuning_ade20k.py')
@@ -109,7 +111,7 @@ def _coco_layout(root: Path) -> Path:
 def test_tools_stop_before_building_the_runner(tool, fake_h200, tmp_path, monkeypatch):
     data = _coco_layout(tmp_path / 'coco')
     built = []
-    module = load_tool(tool)
+    module = importlib.import_module(f'tools.{tool}')
     monkeypatch.setattr(module.Runner, 'from_cfg', classmethod(lambda cls, cfg: built.append(cfg)))
     ann = data / 'annotations' / 'instances_val2017.json'
     options = [f'{split}_dataloader.dataset.data_root={data}' for split in ('train', 'val', 'test')]
@@ -124,17 +126,8 @@ def test_tools_stop_before_building_the_runner(tool, fake_h200, tmp_path, monkey
 
 
 # -- an mmcv built without ops (PROTUNING_MMCV_FLAVOUR=lite) -------------------------------------
-def load_stub():
-    """tools/mmcv_ext_stub.py, which install.sh puts into a lite build as mmcv/_ext.py."""
-    import importlib.util
-    spec = importlib.util.spec_from_file_location('mmcv._ext', ROOT / 'tools' / 'mmcv_ext_stub.py')
-    stub = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(stub)
-    return stub
-
-
 def test_the_stub_answers_mmcvs_checks_and_refuses_every_op():
-    stub = load_stub()
+    from tools import mmcv_ext_stub as stub  # what install.sh puts into a lite build as mmcv/_ext.py
     assert hasattr(stub, 'nms') and hasattr(stub, 'roi_align_forward')  # what ext_loader.load_ext asserts
     with pytest.raises(RuntimeError, match=r'mmcv\._ext\.nms: this mmcv was built without its compiled ops '
                                            r'.*PROTUNING_MMCV_FLAVOUR=auto bash tools/install.sh'):
@@ -145,16 +138,12 @@ def test_the_stub_answers_mmcvs_checks_and_refuses_every_op():
 
 
 LITE = f'''
-import importlib.util, sys
-spec = importlib.util.spec_from_file_location('mmcv._ext', {str(ROOT / 'tools' / 'mmcv_ext_stub.py')!r})
-stub = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(stub)
-sys.modules['mmcv._ext'] = stub  # what import finds in a lite build: mmcv/_ext.py instead of the compiled one
+import sys
+from tools import install_flavour, mmcv_ext_stub
+sys.modules['mmcv._ext'] = mmcv_ext_stub  # what import finds in a lite build: mmcv/_ext.py instead of the compiled one
 import mmcv.ops, mmseg.models, mmdet.models  # mmseg imports mmcv.ops whatever the model
 from mmengine.config import Config
 from protuning_mm.utils import ops_check
-sys.path.insert(0, {str(ROOT / 'tools')!r})
-import install_flavour
 assert ops_check.built_without_ops()
 assert ops_check.check_mmcv_ops(Config.fromfile({UPERNET!r}), device='cpu') == []
 assert ops_check.check_mmcv_ops(Config.fromfile({RESNET!r}), device='cpu') == []

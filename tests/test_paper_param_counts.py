@@ -3,15 +3,18 @@
 The paper's counts are the classification metafile's ``Prompt Parameters``; each is built on the inner
 backbone of the config that entry names, wrapped with the default prompt design.
 """
+from pathlib import Path
+
 import pytest
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
-from conftest import ROOT
 from protuning_mm import ProTuningBackbone
-from protuning_mm.utils.metafiles import prompt_params
+from protuning_mm.analysis.metafiles import prompt_params
 
-TARGETS = prompt_params()
+ROOT = Path(__file__).resolve().parents[1]
+
+TARGETS = prompt_params(ROOT)
 
 
 def inner_backbone(config: str) -> dict:

@@ -1,30 +1,25 @@
 """tools/analysis_tools/plot_paradigms.py on the work dirs of real tiny runs (head, Pro-tuning), and its
 error messages for paths that are not work dirs."""
-import importlib.util
 import json
 import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import torch.nn as nn
 from mmpretrain.models import ResNet
 
-from conftest import ROOT, run_tool
+from protuning_mm.analysis.run_records import RunRecordError, load_run
 from protuning_mm.engine import param_report, parse_param_report
-from protuning_mm.utils.run_records import RunRecordError, load_run
-from tiny_runs import scalars, tiny_run
+from protuning_mm.testing import scalars
+from tools.analysis_tools import plot_paradigms
+
+ROOT = Path(__file__).resolve().parents[1]
 
 SCRIPT = ROOT / 'tools/analysis_tools/plot_paradigms.py'
 POSITIONS = ['layer1', 'layer2', 'layer3', 'layer4']
-
-
-def load_script():
-    spec = importlib.util.spec_from_file_location('plot_paradigms', SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def trainable(run) -> int:
@@ -32,8 +27,8 @@ def trainable(run) -> int:
 
 
 @pytest.fixture(scope='module')
-def runs(tmp_path_factory):
-    return {p: tiny_run(tmp_path_factory, f'paradigms/{p}', paradigm=p) for p in ('head', 'protuning')}
+def runs(tiny_run):
+    return {p: tiny_run(f'paradigms/{p}', paradigm=p) for p in ('head', 'protuning')}
 
 
 def test_parse_param_report_reads_back_the_table():
@@ -44,7 +39,7 @@ def test_parse_param_report_reads_back_the_table():
     assert parse_param_report('no table here') is None
 
 
-def test_plot_from_a_folder_of_work_dirs(runs, tmp_path):
+def test_plot_from_a_folder_of_work_dirs(runs, tmp_path, run_tool):
     parent = runs['protuning']['work_dir'].parent
     out = tmp_path / 'figs' / 'paradigms'
     proc = run_tool(str(SCRIPT), str(parent), '--out', str(out))
@@ -77,7 +72,7 @@ def test_plot_from_a_folder_of_work_dirs(runs, tmp_path):
 def test_explicit_work_dirs_and_runs_without_prompts(runs, tmp_path):
     out = tmp_path / 'head_only'
     with pytest.warns(UserWarning, match='No run logged PromptDiagnosticsHook scalars'):
-        load_script().main([str(runs['head']['work_dir']), '--out', str(out)])
+        plot_paradigms.main([str(runs['head']['work_dir']), '--out', str(out)])
     result = json.loads(out.with_suffix('.json').read_text())
     assert [p['paradigm'] for p in result['points']] == ['head'] and result['prompts'] is None
     assert (tmp_path / 'head_only_params.png').is_file() and not (tmp_path / 'head_only_prompts.png').exists()
@@ -101,7 +96,7 @@ def test_folder_without_scalars_exits_with_the_reason(tmp_path, layout):
         (work_dir / '20260101_000000').mkdir()
         (work_dir / '20260101_000000' / '20260101_000000.log').write_text('...')
     with pytest.raises(SystemExit) as exc:
-        load_script().main([str(work_dir), '--out', str(tmp_path / 'o')])
+        plot_paradigms.main([str(work_dir), '--out', str(tmp_path / 'o')])
     assert str(work_dir) in str(exc.value.code) and 'LocalVisBackend' in str(exc.value.code)
     assert 'vis_data/scalars.json' in str(exc.value.code)
 

@@ -1,5 +1,6 @@
 """PromptDiagnosticsHook: exact values on a hand-driven step, then real mmengine runs (scalars.json, text
 log, no-op without prompts, no hooks left behind)."""
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -10,7 +11,10 @@ from mmengine.optim import OptimWrapper
 import protuning_mm  # noqa: F401  (registers the hooks)
 from protuning_mm.engine import PromptDiagnosticsHook, prompt_units
 from protuning_mm.models import PromptBlock, ProTuningBackbone
-from tiny_runs import RUNTIME, scalars, tiny_run
+from protuning_mm.testing import scalars
+
+ROOT = Path(__file__).resolve().parents[1]
+RUNTIME = ROOT / 'configs/_base_/protuning_runtime.py'
 
 POSITIONS = ('layer1', 'layer2', 'layer3', 'layer4')
 QUANTITIES = ('beta', 'strength', 'grad_norm')
@@ -27,8 +31,8 @@ def leftover_hooks(model, optimizer) -> int:
 
 
 @pytest.fixture(scope='module')
-def protuning(tmp_path_factory):
-    return tiny_run(tmp_path_factory, 'paradigms/protuning')
+def protuning(tiny_run):
+    return tiny_run('paradigms/protuning')
 
 
 def test_runtime_base_lists_the_hook():
@@ -158,8 +162,8 @@ def test_real_run_leaves_no_hooks(protuning):
     assert leftover_hooks(runner.model, runner.optim_wrapper.optimizer) == 0
 
 
-def test_no_op_without_prompts(tmp_path_factory):
-    head = tiny_run(tmp_path_factory, 'paradigms/head', paradigm='head')
+def test_no_op_without_prompts(tiny_run):
+    head = tiny_run('paradigms/head', paradigm='head')
     entries = scalars(head)
     assert any('loss' in e for e in entries) and any('accuracy/top1' in e for e in entries)
     assert not any(k.startswith('prompt/') for e in entries for k in e)

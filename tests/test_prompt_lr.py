@@ -2,6 +2,7 @@
 parameters (found by structure) by mmengine's own optimizer constructor, and by the runner that the
 runtime base selects."""
 import copy
+from pathlib import Path
 
 import pytest
 import torch
@@ -10,10 +11,10 @@ from mmengine.optim import build_optim_wrapper
 from mmengine.registry import MODELS
 
 import protuning_mm  # noqa: F401  (registers the wrapper, the hooks and the runner)
-from conftest import ROOT
 from protuning_mm.engine import param_groups, prompt_param_keys, resolve_prompt_lr_mult, with_prompt_lr_mult
 from protuning_mm.models import PromptBlock
-from tiny_runs import tiny_run
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def classifier(paradigm: str = 'protuning', **kwargs):
@@ -108,8 +109,8 @@ def test_runtime_base_selects_the_runner_and_the_recipe():
     assert PromptBlock(8).beta.item() == 1.0  # the recipe's beta_0
 
 
-def test_real_runner_trains_prompts_at_the_multiplied_rate(tmp_path_factory):
-    run = tiny_run(tmp_path_factory, 'protuning')  # built through RUNNERS with the runtime base
+def test_real_runner_trains_prompts_at_the_multiplied_rate(tiny_run):
+    run = tiny_run('protuning')  # built through RUNNERS with the runtime base
     runner = run['runner']
     assert type(runner).__name__ == 'ProTuningRunner'
     groups = groups_by_param(runner.optim_wrapper, runner.model)
@@ -118,3 +119,26 @@ def test_real_runner_trains_prompts_at_the_multiplied_rate(tmp_path_factory):
     assert prompt and all(groups[n]['lr'] == pytest.approx(groups['head.fc.weight']['lr'] * mult) for n in prompt)
     log = next(run['log_dir'].glob('*.log')).read_text()
     assert f'train at {mult:g}x the base learning rate of SGD' in log
+
+
+def dense_configs():
+    tasks = [p for d in ('detection', 'segmentation') for p in sorted((ROOT / 'configs' / d).rglob('*.py'))]
+    return [p for p in tasks if '_base_' not in p.parts] + sorted((ROOT / 'configs').glob('*.py'))
+
+
+def test_every_dense_config_gets_the_dense_recipe():
+    """Detection and segmentation train prompts at the heads' rate (configs/_base_/protuning_dense.py;
+    docs/dense_payoff.md), classification keeps its per-optimizer table, and every dense config imports
+    the plugin itself and keeps the runner and hooks."""
+    dense = Config.fromfile(str(ROOT / 'configs/_base_/protuning_dense.py'))
+    classification = Config.fromfile(str(ROOT / 'configs/_base_/protuning_runtime.py'))
+    assert dense.prompt_lr_mult == 1.0
+    assert resolve_prompt_lr_mult(classification.prompt_lr_mult, 'AdamW') > 1
+    paths = dense_configs()
+    assert len(paths) > 40
+    for path in paths:
+        cfg = Config.fromfile(str(path))
+        assert cfg.prompt_lr_mult == dense.prompt_lr_mult, path
+        assert 'protuning_mm' in cfg.custom_imports['imports'], path
+        assert cfg.runner_type == 'ProTuningRunner', path
+        assert [h['type'] for h in dense.custom_hooks] == [h['type'] for h in cfg.custom_hooks][:len(dense.custom_hooks)], path

@@ -1,13 +1,17 @@
 """ProTuningRunner's own config keys on a real run: channels_last (the memory format the CPU benchmark uses)."""
+from pathlib import Path
+
 import torch
 from mmengine.registry import RUNNERS
 
 import protuning_mm  # noqa: F401  (registers the wrapper, the hooks and the runner)
-from tiny_runs import tiny_config, write_png_folders
+from protuning_mm.testing import tiny_config, write_png_folders
+
+RUNTIME = Path(__file__).resolve().parents[1] / 'configs/_base_/protuning_runtime.py'
 
 
 def train(tmp_path, name, **options):
-    cfg = tiny_config(tmp_path / name, tmp_path / 'data', max_epochs=1)
+    cfg = tiny_config(tmp_path / name, tmp_path / 'data', RUNTIME, max_epochs=1)
     cfg.merge_from_dict(options)
     runner = RUNNERS.build(cfg)
     before = {n: p.detach().clone() for n, p in runner.model.named_parameters() if p.requires_grad}

@@ -16,12 +16,13 @@ from mmengine.registry import DATASETS, MODELS, init_default_scope
 from mmengine.runner import Runner
 
 import protuning_mm  # noqa: F401
-from conftest import ROOT
-from datagen_ade import make_ade20k
+from protuning_mm.analysis.metafiles import is_measured, load_metafile, measured_params, paper_params, prompt_params
 from protuning_mm.engine.param_report import param_groups
 from protuning_mm.models import ProTuningBackbone
+from protuning_mm.testing import make_ade20k
 from protuning_mm.utils.data_paths import check_data_paths
-from protuning_mm.utils.metafiles import measured_params, paper_params, prompt_params
+
+ROOT = Path(__file__).resolve().parents[1]
 
 UPERNET = 'configs/segmentation/upernet/upernet_r50_{}_80k_ade20k-512x512.py'
 FCN = 'configs/segmentation/fcn/fcn_r50-d8_{}_80k_ade20k-512x512.py'
@@ -29,7 +30,7 @@ SWIN = 'configs/segmentation/swin/upernet_swin-s_protuning_80k_ade20k-512x512.py
 
 # config -> trainable parameters (paper Table 6, in M, from configs/segmentation/metafile.yml; None:
 # not in the paper, checked otherwise)
-TARGETS = {path: paper_params(path) for path in (
+TARGETS = {path: paper_params(path, root=ROOT) for path in (
     UPERNET.format('head'), UPERNET.format('protuning'), UPERNET.format('full'), UPERNET.format('protuning+full'),
     FCN.format('head'), FCN.format('full'), FCN.format('protuning+full'), SWIN)}
 TARGETS[FCN.format('protuning')] = None  # paper prints 26.7M; see test_fcn_protuning_count
@@ -37,7 +38,7 @@ TARGETS[FCN.format('protuning')] = None  # paper prints 26.7M; see test_fcn_prot
 # trainable parameters measured by building it (configs/segmentation/metafile.yml, Parameters Source: measured).
 MEASURED = {f'configs/segmentation/upernet/upernet_{backbone}_{paradigm}_160k_ade20k-512x512.py': None
             for backbone in ('dinov2-s_mln', 'dinov2-b_mln', 'convnext-t') for paradigm in ('head', 'protuning', 'full')}
-MEASURED = {path: measured_params(path) for path in MEASURED}
+MEASURED = {path: measured_params(path, ROOT) for path in MEASURED}
 _BUILT = {}  # models several tests use, built once
 _REUSED = {UPERNET.format('protuning'), FCN.format('head'), FCN.format('protuning'), SWIN}
 
@@ -106,7 +107,7 @@ def test_foundation_config_builds_with_its_measured_count(path):
 
 def test_prompt_blocks_match_the_paper_and_swin_is_mmseg():
     # The paper's prompt blocks of the same backbones (classification metafile, docs/design.md).
-    paper = {name: target.params * 1e6 for name, target in prompt_params().items()}
+    paper = {name: target.params * 1e6 for name, target in prompt_params(ROOT).items()}
     r50 = sum(p.numel() for p in build(UPERNET.format('protuning')).backbone.prompts.parameters())
     assert abs(r50 - paper['resnet50']) / paper['resnet50'] <= 0.03
     swin = build(SWIN).backbone
@@ -124,7 +125,7 @@ def test_fcn_protuning_count():
     assert 29.0e6 < ours < 30.2e6 and ours - head == sum(
         p.numel() for p in build(FCN.format('protuning')).backbone.prompts.parameters())
     stage3 = trainable(build(FCN.format('protuning'), **{'model.backbone.positions': [2]}))
-    paper = paper_params(FCN.format('protuning'))  # 26.7
+    paper = paper_params(FCN.format('protuning'), root=ROOT)  # 26.7
     assert abs(stage3 / 1e6 - paper) / paper <= 0.01, stage3
 
 
@@ -222,3 +223,12 @@ def test_wrong_data_root_names_the_key(tmp_path):
     cfg.merge_from_dict({'train_dataloader.dataset.data_root': str(tmp_path / 'nowhere')})
     with pytest.raises(FileNotFoundError, match=r'train_dataloader\.dataset\.data_root'):
         check_data_paths(cfg, splits=('train', ))
+
+
+def test_every_metafile_model_is_built_here():
+    """The metafile's models are among those this module builds and counts (paper or measured)."""
+    meta = load_metafile('segmentation', ROOT)['Models']
+    listed = {m['Config'] for m in meta if not is_measured(m)}
+    assert len(listed) == 6 and listed <= set(TARGETS), listed - set(TARGETS)
+    measured = {m['Config'] for m in meta if is_measured(m)}
+    assert measured and measured <= set(MEASURED), measured - set(MEASURED)

@@ -6,7 +6,8 @@ import pytest
 import torch
 import torch.nn as nn
 
-from protuning_mm.models import ProTuningBackbone, SharedBackbone
+from protuning_mm.accel.frozen_norm import FrozenBatchNorm
+from protuning_mm.models import ProTuningBackbone
 
 RESNET = dict(type='mmpretrain.ResNet', depth=18, out_indices=(0, 1, 2, 3))
 SIZE = 64
@@ -39,11 +40,10 @@ def test_wrappers_sharing_a_backbone_share_one_state_and_switch_by_pointer():
     alone = {'a': run(a, x), 'b': run(b, x)}
     assert not torch.equal(alone['a'][-1], alone['b'][-1])
     dropped = b.backbone
-    b.share_backbone(a.backbone)
+    b.share_backbone(a)
     inner = a.backbone
 
     assert b.backbone is inner and b.shared is a.shared and a.shared.module is inner
-    assert SharedBackbone.of(inner) is a.shared
     assert a.shared.owners == [a, b]
     # Hooks once per wrapper on the shared module, none left on b's dropped inner copy.
     assert hook_counts(inner) == {f'layer{i}': 2 for i in range(1, 5)}
@@ -62,9 +62,9 @@ def test_wrappers_sharing_a_backbone_share_one_state_and_switch_by_pointer():
 
 def test_replacing_and_removing_hooks_leaves_no_stale_hook():
     a, b = build(0), build(1)
-    b.share_backbone(a.backbone)
+    b.share_backbone(a)
     inner = a.backbone
-    b.share_backbone(inner)  # again: b's hooks are replaced, not added
+    b.share_backbone(a.shared)  # again (by the state): b's hooks are replaced, not added
     a._attach_hooks()
     assert hook_counts(inner) == {f'layer{i}': 2 for i in range(1, 5)}
 
@@ -76,8 +76,6 @@ def test_replacing_and_removing_hooks_leaves_no_stale_hook():
     a.activate()
     a.shared.remove(a)
     assert hook_counts(inner) == {}
-    with pytest.raises(ValueError, match='already has a SharedBackbone'):
-        SharedBackbone(inner)
 
 
 def test_with_cp_is_installed_and_removable():
@@ -91,8 +89,7 @@ def test_with_cp_is_installed_and_removable():
 
     model.with_cp = False
     assert not model.with_cp and model.shared.checkpointed_blocks == []
-    # What is left set on the inner module: the frozen BatchNorm layers' affine forwards.
-    assert {type(m) for m in model.backbone.modules() if 'forward' in vars(m)} == {nn.BatchNorm2d}
+    assert not any('forward' in vars(m) for m in model.backbone.modules())  # nothing left set on the inner module
     model.eval()
     got_all, expected_all = run(model, x), run(plain, x)
     assert len(got_all) == len(expected_all) > 0
@@ -106,7 +103,7 @@ def test_with_cp_is_installed_and_removable():
 def test_checkpointing_follows_every_wrapper_and_every_hook():
     a = build(0, with_cp=True)
     b = build(1)  # no with_cp of its own
-    b.share_backbone(a.backbone)
+    b.share_backbone(a)
     shared, blocks = a.shared, a.adapter.blocks()
     assert shared.checkpointed_blocks == blocks  # a still asks for it
     b.with_cp = True
@@ -125,71 +122,44 @@ def test_checkpointing_follows_every_wrapper_and_every_hook():
     assert not any('forward' in vars(m) for m in blocks)
 
 
-def test_frozen_norm_forwards_are_installed_and_undone():
-    """Frozen BatchNorm layers get the affine forward while a wrapper on the module trains (set by
-    train(), so layers that replace others later get it too); eval() and the last wrapper's removal
-    undo it."""
-    model = build(0)
-    norms = [m for m in model.backbone.modules() if isinstance(m, nn.BatchNorm2d)]
-    assert norms and not any('forward' in vars(m) for m in norms)  # built and evaluated: none
-    model.train()
-    assert all('forward' in vars(m) for m in norms)
-    model.eval()
-    assert not any('forward' in vars(m) for m in norms)
-    model.train()
-    new = nn.BatchNorm2d(64).requires_grad_(False)
-    model.backbone.bn1 = new  # as revert_sync_batchnorm replaces layers
-    model.train()
-    assert 'forward' in vars(new)
-    keys = set(model.state_dict())
+def test_frozen_norms_are_swapped_modules_not_patched_forwards():
+    """With the speed-up layer the frozen BatchNorm layers are FrozenBatchNorm modules from construction on, in
+    every mode and with any wrapper sharing the backbone: no instance forward is set on them, the state dict is
+    the reference path's, and trained layers (full, partial-k) stay what they are."""
+    model, reference = build(0, accel=True), build(0, accel=False)
+    norms = [m for m in model.backbone.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    assert norms and all(type(m) is FrozenBatchNorm for m in norms)
+    assert not any(isinstance(m, FrozenBatchNorm) for m in reference.modules())
+    for mode in (True, False):
+        model.train(mode)
+        assert not any('forward' in vars(m) for m in model.modules())
+        assert all(not m.training for m in norms)
+    assert list(model.state_dict()) == list(reference.state_dict())
+    b = build(1, accel=False)
+    b.share_backbone(model)
     model.shared.remove(model)
-    assert not any('forward' in vars(m) for m in model.backbone.modules())
-    assert set(model.state_dict()) == keys
-
-
-def test_frozen_norm_forwards_stay_while_any_sharing_wrapper_trains():
-    a, b = build(0), build(1)
-    b.share_backbone(a.backbone)
-    norms = [m for m in a.backbone.modules() if isinstance(m, nn.BatchNorm2d)]
-    a.train()
-    b.eval()  # b's mode does not take the forwards from a, which trains
-    assert all('forward' in vars(m) for m in norms)
-    a.eval()
-    assert not any('forward' in vars(m) for m in norms)
-
-
-def test_an_evaluated_model_compiles_without_guards_on_norm_forwards():
-    """In training mode dynamo guards every frozen norm's instance forward (the partial of
-    frozen_norm_forward, its function, arguments and keywords); evaluated, the norms have their class's
-    forward again and a compiled inference checks none of that before each call."""
-    def norm_forward_guards(model: ProTuningBackbone) -> set:
-        torch._dynamo.reset()
-        with torch.no_grad():
-            guards = torch._dynamo.explain(model)(torch.rand(1, 3, SIZE, SIZE)).out_guards
-        return {g.name for g in guards if '].forward' in g.name}
-
-    model = build(0).train()
-    # each norm's own source path in the guards, e.g. ._modules['layer1']._modules['0']._modules['bn1'].forward
-    paths = [''.join(f"._modules['{part}']" for part in name.split('.')) + '.forward'
-             for name, m in model.backbone.named_modules() if isinstance(m, nn.BatchNorm2d)]
-    trained = norm_forward_guards(model)
-    assert paths and all(any(g.endswith(path) for g in trained) for path in paths)
-    assert norm_forward_guards(model.eval()) == set()
-
-
-def test_trained_norms_keep_their_own_forward():
+    assert not any(type(m) is nn.BatchNorm2d for m in b.backbone.modules())  # b runs on the swapped layers
     for paradigm in ('full', 'partial-1'):
-        model = build(0, paradigm=paradigm).train()
-        trained = [m for m in model.backbone.modules()
-                   if isinstance(m, nn.BatchNorm2d) and m.weight.requires_grad]
-        assert trained and not any('forward' in vars(m) for m in trained), paradigm
+        trained = build(0, paradigm=paradigm, accel=True).train()
+        kept = [m for m in trained.backbone.modules() if isinstance(m, nn.BatchNorm2d) and m.weight.requires_grad]
+        assert kept and all(type(m) is nn.BatchNorm2d for m in kept), paradigm
+
+
+@pytest.mark.parametrize('mode', ['train', 'eval'])
+def test_a_compiled_model_checks_no_guards_on_norm_forwards(mode):
+    """No instance forward anywhere, so dynamo guards none (patched forwards cost ~13 guards per layer)."""
+    model = build(0, accel=True).train(mode == 'train')
+    torch._dynamo.reset()
+    with torch.no_grad():
+        guards = torch._dynamo.explain(model)(torch.rand(1, 3, SIZE, SIZE)).out_guards
+    assert not {g.name for g in guards if '].forward' in g.name}
 
 
 def test_deepcopy_copies_the_state_with_the_module():
     model = build(0, with_cp=True)
     clone = copy.deepcopy(model)
     assert clone.shared is not model.shared
-    assert clone.shared.module is clone.backbone and SharedBackbone.of(clone.backbone) is clone.shared
+    assert clone.shared.module is clone.backbone
     assert clone.shared.owners == [clone] and clone.shared.active is clone
     assert clone.shared.checkpointed_blocks == clone.adapter.blocks()
     assert hook_counts(clone.backbone) == hook_counts(model.backbone)

@@ -1,22 +1,21 @@
 """benchmarks/training_cost.py's building blocks (never its timings): every model it measures builds
 from the repository's configs, plain and Pro-tuned, its inference ratios use the right base, and its
 ``--malloc heap`` setting does what its account of page faults says."""
-import importlib.util
 import os
 import platform
 import resource
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import torch
 
-from conftest import ROOT
+from benchmarks import training_cost
 from protuning_mm.models import PromptBlock
 
-spec = importlib.util.spec_from_file_location('training_cost', ROOT / 'benchmarks' / 'training_cost.py')
-training_cost = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(training_cost)
+ROOT = Path(__file__).resolve().parents[1]
+
 
 
 @pytest.fixture(autouse=True)

@@ -1,14 +1,17 @@
 """tools/train.py and tools/test.py: a run whose ``--cfg-options`` change the paradigm gets its own
 default work directory (protuning_mm.utils.cli.resolve_work_dir), so that it neither mixes its
 checkpoints with the config's own run nor auto-resumes from them."""
+import importlib
 import sys
+from pathlib import Path
 
 import pytest
 import torch
 from mmengine.config import Config
 
-from conftest import ROOT, load_tool
 from protuning_mm.utils.cli import config_paradigm, resolve_work_dir
+
+ROOT = Path(__file__).resolve().parents[1]
 
 DEMO = str(ROOT / 'configs/classification/demo/mobilenetv2_protuning_mnist.py')
 
@@ -50,7 +53,7 @@ class _Stop(Exception):
     (['--cfg-options', 'model.backbone.paradigm=protuning'], 'mobilenetv2_protuning_mnist'),
 ])
 def test_tools_use_it(tool, options, expected, tmp_path, monkeypatch):
-    module = load_tool(tool)
+    module = importlib.import_module(f'tools.{tool}')
     seen = []
 
     def stop(cfg, splits):  # the first check after the work dir is set: stop before any data is read

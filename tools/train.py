@@ -16,7 +16,7 @@ import protuning_mm  # noqa: F401  (registers modules; lets torch.load read mmen
 from protuning_mm.engine.cpu_ddp import finish_distributed, setup_cpu_distributed
 from protuning_mm.engine.delta_checkpoint import check_delta_checkpoint_cfg
 from protuning_mm.utils.checkpoint_io import load_checkpoint_file, resolve_resume_checkpoint, use_atomic_checkpoints
-from protuning_mm.utils.cli import config_paradigm, import_classification, merge_cfg_options, resolve_work_dir, run_main
+from protuning_mm.utils.cli import config_paradigm, merge_cfg_options, resolve_work_dir, run_main
 from protuning_mm.utils.data_paths import check_data_paths
 from protuning_mm.utils.ops_check import check_mmcv_ops
 
@@ -48,7 +48,6 @@ def main() -> None:
     cfg.launcher = args.launcher
     file_paradigm = config_paradigm(cfg)
     merge_cfg_options(cfg, args.cfg_options)  # imports a custom_imports given there too
-    import_classification(cfg)  # our data sets/metrics for an mmpretrain config
     # CLI > config > ./work_dirs/<config name>[_paradigm-<X> when --cfg-options changed the paradigm]
     cfg.work_dir = resolve_work_dir(cfg, args.config, args.work_dir, file_paradigm)
     if args.amp:

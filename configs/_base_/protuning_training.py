@@ -16,7 +16,8 @@ delta_allow_base_mismatch = False
 # the optimizer's base learning rate (the head and everything else at 1x); betas get no weight decay.
 # Set per optimizer type, since SGD's step grows with the gradient and AdamW's does not: on real data
 # AdamW's prompts needed 10x to close most of the head -> full fine-tuning gap, while SGD diverged
-# above 3x. ProTuningRunner applies it (mmengine-based train scripts honour runner_type); override
-# with e.g. --cfg-options prompt_lr_mult=1.0 (the plain, shared learning rate).
+# above 3x. That is the classification recipe; detection and segmentation configs list
+# protuning_dense.py, which trains the prompts at 1x (docs/dense_payoff.md). ProTuningRunner applies it
+# (mmengine-based train scripts honour runner_type); override with e.g. --cfg-options prompt_lr_mult=1.0.
 runner_type = 'ProTuningRunner'
 prompt_lr_mult = dict(SGD=3.0, AdamW=10.0, default=1.0)

@@ -141,6 +141,7 @@ class MultiTaskInferencer:
         self.allow_base_mismatch = allow_base_mismatch
         self._tasks: Dict[str, _Task] = {}
         self._base: Optional[nn.Module] = None
+        self._shared = None  # the first task wrapper's SharedBackbone, which later tasks join
         self._base_fingerprint: Optional[str] = None
         self._base_signature: Optional[dict] = None
         self._lock = threading.Lock()  # one task owns the shared backbone at a time
@@ -184,7 +185,7 @@ class MultiTaskInferencer:
         fingerprint = self._base_fingerprint or base_fingerprint(model)
         delta = self._checked_delta(name, checkpoint, model, loaded, fingerprint)
         if self._base is not None:  # only now, so that a refused task leaves no hooks on the base
-            model.backbone.share_backbone(self._base)
+            model.backbone.share_backbone(self._shared)
         with warnings.catch_warnings():  # a base mismatch the user allowed was reported above
             warnings.simplefilter('ignore')
             complete_delta(model, delta, True, fingerprint=fingerprint)
@@ -193,6 +194,7 @@ class MultiTaskInferencer:
         if self._base is None:
             self._base, self._base_fingerprint, self._base_signature = (
                 model.backbone.backbone, fingerprint, signature)
+            self._shared = model.backbone.shared
         self._tasks[name] = _Task(name, kind, scope, inferencer, model.backbone)
 
     def _task_config(self, name: str, config: Union[str, Config], cfg_options: Optional[dict]) -> tuple:

@@ -26,7 +26,7 @@ class ProTuningRunner(Runner):
     * ``channels_last=True``: the model's 4-D weights (and so its convolutions' outputs) in
       channels-last memory format, before DDP wrapping. oneDNN on CPUs (and cuDNN on tensor-core
       GPUs) run convolutions faster on it; on CPU it also shifts the balance toward Pro-tuning
-      (docs/benchmarks.md: a ResNet-50 step 0.64x full fine-tuning's, against 0.67x in NCHW).
+      (measurements in docs/benchmarks.md).
       Models whose code reshapes conv outputs with ``view`` may not accept it.
     * ``delta_checkpoint=True`` without its hook is an error when the runner is built.
 

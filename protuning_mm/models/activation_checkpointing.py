@@ -24,17 +24,16 @@ forward of each checkpointed region.
 """
 import contextlib
 import fnmatch
-import weakref
+import inspect
 from functools import partial
-from typing import Any, Callable, Dict, Iterator, List, Sequence, Tuple, Union
+from typing import Any, Callable, Iterator, List, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
-from torch.autograd.graph import saved_tensors_hooks
-from torch.utils._pytree import tree_leaves
+from torch.utils._pytree import tree_flatten
 from torch.utils.checkpoint import checkpoint
 
-__all__ = ['turn_on_activation_checkpointing', 'checkpointed_call', 'grad_flows', 'mark_recomputable']
+__all__ = ['turn_on_activation_checkpointing', 'checkpointed_call', 'grad_flows', 'keep_norm_statistics']
 
 
 def grad_flows(module: nn.Module, *inputs: Any) -> bool:
@@ -44,12 +43,12 @@ def grad_flows(module: nn.Module, *inputs: Any) -> bool:
     frozen blocks before the first prompt) store nothing, so checkpointing them would only cost time.
     """
     return torch.is_grad_enabled() and (
-        any(isinstance(t, torch.Tensor) and t.requires_grad for t in tree_leaves(inputs))
+        any(isinstance(t, torch.Tensor) and t.requires_grad for t in tree_flatten(inputs)[0])
         or any(p.requires_grad for p in module.parameters()))
 
 
 @contextlib.contextmanager
-def _keep_norm_statistics(module: nn.Module) -> Iterator[None]:
+def keep_norm_statistics(module: nn.Module) -> Iterator[None]:
     """Undo what a recomputation does to the running statistics of BatchNorm layers in training mode."""
     norms = [m for m in module.modules()
              if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.training and m.track_running_stats]
@@ -66,58 +65,7 @@ def _keep_norm_statistics(module: nn.Module) -> Iterator[None]:
 
 
 def _contexts(module: nn.Module) -> Tuple[Any, Any]:
-    return contextlib.nullcontext(), _keep_norm_statistics(module)
-
-
-class _Recompute:
-    """What a checkpointed region stores in place of an input marked by :func:`mark_recomputable`."""
-
-    def __init__(self, module: nn.Module, source: torch.Tensor) -> None:
-        self.module, self.source = module, source
-        self.device_type = source.device.type
-        # The forward's autocast state, so that the recomputed tensor has the forward's values.
-        self.autocast = torch.is_autocast_enabled(self.device_type)
-        self.autocast_dtype = torch.get_autocast_dtype(self.device_type)
-
-    def __call__(self) -> torch.Tensor:
-        with torch.no_grad(), _keep_norm_statistics(self.module), torch.autocast(
-                self.device_type, dtype=self.autocast_dtype, enabled=self.autocast):
-            return self.module(self.source)
-
-
-# id(output) -> (weak reference to the output, module, weak reference to its input)
-_RECOMPUTABLE: Dict[int, Tuple[weakref.ref, nn.Module, weakref.ref]] = {}
-
-
-def mark_recomputable(output: torch.Tensor, module: nn.Module, source: torch.Tensor) -> None:
-    """Declare that ``output`` is ``module(source)``, cheap to compute again in backward.
-
-    A region run by :func:`checkpointed_call` stores its inputs until its backward. When an
-    input is marked here, it stores ``source`` instead and recomputes ``output`` from it when
-    the backward needs it. That saves memory when ``source`` is kept anyway: in memory mode a
-    prompt block's own checkpoint keeps the stage output ``x``, and the next block would have
-    kept the prompted ``x + beta * f(x)`` as well (one stage-sized map per stage).
-
-    Only weak references are held; a mark ends with ``output``.
-
-    Args:
-        output (torch.Tensor): What ``module(source)`` returned.
-        module (nn.Module): A module whose forward gives ``output`` again from ``source``
-            (without randomness; BatchNorm running statistics are restored after it).
-        source (torch.Tensor): Its input.
-    """
-    key = id(output)
-    _RECOMPUTABLE[key] = (weakref.ref(output, lambda _: _RECOMPUTABLE.pop(key, None)), module,
-                          weakref.ref(source))
-
-
-def _recomputable_inputs(inputs: Any) -> Dict[int, _Recompute]:
-    found = {}
-    for t in tree_leaves(inputs):
-        entry = _RECOMPUTABLE.get(id(t)) if isinstance(t, torch.Tensor) else None
-        if entry is not None and entry[0]() is t and entry[2]() is not None:
-            found[id(t)] = _Recompute(entry[1], entry[2]())
-    return found
+    return contextlib.nullcontext(), keep_norm_statistics(module)
 
 
 def checkpointed_call(module: nn.Module, function: Callable, *args, **kwargs) -> Any:
@@ -132,21 +80,7 @@ def checkpointed_call(module: nn.Module, function: Callable, *args, **kwargs) ->
     bound = function.__get__(module)
     if not grad_flows(module, args, kwargs):
         return bound(*args, **kwargs)
-    run = partial(checkpoint, bound, *args, use_reentrant=False, context_fn=partial(_contexts, module), **kwargs)
-    recompute = _recomputable_inputs((args, kwargs))
-    if not recompute:
-        return run()
-
-    # checkpoint() saves its inputs through autograd (these hooks see exactly them; its own
-    # hooks take over inside the region): a marked input is stored as its recipe.
-    def pack(t: torch.Tensor) -> Any:
-        return recompute.get(id(t), t)
-
-    def unpack(packed: Any) -> torch.Tensor:
-        return packed() if isinstance(packed, _Recompute) else packed
-
-    with saved_tensors_hooks(pack, unpack):
-        return run()
+    return checkpoint(bound, *args, use_reentrant=False, context_fn=partial(_contexts, module), **kwargs)
 
 
 def _matches(path: str, pattern: str) -> bool:
@@ -197,7 +131,7 @@ def turn_on_activation_checkpointing(model: nn.Module, names: Union[str, Sequenc
     for name in names:
         for path, module, method in _resolve(model, name):
             current = module.__dict__.get(method)
-            if isinstance(current, partial) and current.func is checkpointed_call:
+            if isinstance(current, partial) and inspect.unwrap(current.func) is checkpointed_call:
                 continue  # listed twice (e.g. by a pattern and by name)
             if current is not None:
                 raise ValueError(f'activation_checkpointing: {path}.{method} was already replaced '

@@ -8,12 +8,9 @@ from typing import Optional
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from mmcv.cnn import build_activation_layer, build_norm_layer
 from mmengine.model import BaseModule
 from mmengine.registry import MODELS
-
-from .fused_blend import applies as fused_blend_applies, blend_into_, unobserved
 
 SE_POSITIONS = ('hidden', 'output', 'none')
 
@@ -34,18 +31,12 @@ class SqueezeExcite(nn.Module):
         self.fc2 = nn.Conv2d(squeezed, channels, 1)
 
     def excite(self, squeezed: torch.Tensor) -> torch.Tensor:
-        """The gate in (0, 1), shaped ``(N, C)``, from the map's per-channel means ``(N, C)``.
-
-        The two 1x1 convs act on a 1x1 map, so they run as matrix products on their own weights:
-        the same parameters and result, without a convolution's per-call setup (at batch 1 on CPU,
-        each 1x1 convolution on a 1x1 map took 35-60 us against a few us for ``F.linear``).
-        """
-        hidden = self.act(F.linear(squeezed, self.fc1.weight.flatten(1), self.fc1.bias))
-        return torch.sigmoid(F.linear(hidden, self.fc2.weight.flatten(1), self.fc2.bias))
+        """The gate in (0, 1), shaped ``(N, C, 1, 1)``, from the map's per-channel means ``(N, C, 1, 1)``."""
+        return torch.sigmoid(self.fc2(self.act(self.fc1(squeezed))))
 
     def gate(self, x: torch.Tensor) -> torch.Tensor:
         """The per-sample, per-channel gate in (0, 1), shaped ``(N, C, 1, 1)``."""
-        return self.excite(x.mean((2, 3)))[:, :, None, None]
+        return self.excite(x.mean((2, 3), keepdim=True))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x * self.gate(x)
@@ -57,7 +48,7 @@ class _Blend(torch.autograd.Function):
     Autograd's own backward of ``addcmul`` materialises ``grad * y`` (to be summed down to the
     scale's shape) and ``grad * scale`` at the same time: two stage-sized maps, which at the first
     prompt block are the peak of a memory-mode step. Here the scale's gradient is summed one
-    sample at a time, so only one map (``grad * scale``) is ever allocated in full.
+    sample at a time, so only one map (``grad * scale``) is ever allocated in full (same values).
     """
 
     @staticmethod
@@ -171,7 +162,7 @@ class PromptBlock(BaseModule):
         super().init_weights()
         self._zero_last_conv()
 
-    def _ungated(self, x: torch.Tensor) -> torch.Tensor:
+    def ungated(self, x: torch.Tensor) -> torch.Tensor:
         """``f(x)`` up to the output SE gate: the three convs (and a hidden SE gate)."""
         y = self.act1(self.norm1(self.conv1(x)))
         y = self.act2(self.norm2(self.dwconv(y)))
@@ -179,34 +170,20 @@ class PromptBlock(BaseModule):
 
     def prompt(self, x: torch.Tensor) -> torch.Tensor:
         """The prompt ``f(x)`` alone (before scaling by beta)."""
-        return self.se_output(self._ungated(x))
+        return self.se_output(self.ungated(x))
 
-    def forward(self, x: torch.Tensor, inplace: bool = False) -> torch.Tensor:
-        """``x + beta * f(x)`` with the output gate, beta and the residual add in one pass.
+    def scale(self, y: torch.Tensor) -> torch.Tensor:
+        """What multiplies the ungated prompt ``y``: beta, times the output SE gate where there is one."""
+        return self.beta * self.se_output.gate(y) if self.se_position == 'output' else self.beta
 
-        Written out, the blend is four passes over a ``channels``-wide map, each writing a new
-        one (gate multiply, beta multiply, add, plus the last conv's output). Large fresh tensors
-        cost more than the arithmetic on CPU (the allocator maps and faults in new pages: ~25 ms
-        for a ResNet-50 stage-1 map at batch 32 against ~3 ms for the add itself), so beta and the
-        gate are first merged into one ``(N, C, 1, 1)`` scale, and ``addcmul`` blends in one pass.
-        Without autograd that pass writes into the last conv's output instead of a new map.
-
-        With ``inplace=True`` and no autograd, on CPU, the block may instead write the result into
-        ``x`` with fused oneDNN convolutions (``fused_blend.py``: no stage-wide map allocated),
-        and returns ``x`` then. Only for callers that own ``x``; a forward hook on the block would
-        see its input overwritten, so hooked blocks never do it.
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``x + beta * f(x)``, i.e. ``x + scale(y) * y`` for the ungated prompt ``y``.
 
         Args:
             x (torch.Tensor): The ``(N, channels, H, W)`` map.
-            inplace (bool): Allow writing the result into ``x``. Defaults to False.
         """
-        if inplace and unobserved(self) and fused_blend_applies(self, x):
-            return blend_into_(self, x)
-        y = self._ungated(x)
-        scale = self.beta * self.se_output.gate(y) if self.se_position == 'output' else self.beta
-        needs_grad = torch.is_grad_enabled() and (x.requires_grad or y.requires_grad or scale.requires_grad)
-        if needs_grad:
+        y = self.ungated(x)
+        scale = self.scale(y)
+        if torch.is_grad_enabled() and (x.requires_grad or y.requires_grad or scale.requires_grad):
             return _Blend.apply(x, y, scale)
-        if x.dtype != y.dtype:  # (under autocast y may be narrower; a dtype test, not result_type: no graph break)
-            return torch.addcmul(x, y, scale)
-        return torch.addcmul(x, y, scale, out=y)
+        return torch.addcmul(x, y, scale)

@@ -6,6 +6,9 @@ map feeds the next stage and whatever the backbone returns. Prompts are attached
 hooks on the stage modules an adapter names, so the inner backbone's own forward runs unchanged
 and the wrapper returns exactly what it returns. The hooks, which wrapper's prompts run and the
 ``with_cp`` checkpointed forwards are held by a :class:`SharedBackbone`, never set on the inner module.
+
+With ``prompt_block.py`` this is the reference computation; :mod:`protuning_mm.accel` (speed and memory, behind
+the ``accel`` switch) attaches itself as :attr:`ProTuningBackbone.accelerator` and is never imported here.
 """
 import copy
 import inspect
@@ -19,8 +22,7 @@ from mmengine.model import BaseModule
 from mmengine.registry import MODELS
 
 from ..adapters import StageSpec, get_adapter
-from .activation_checkpointing import checkpointed_call, mark_recomputable
-from .fused_blend import unobserved
+from .activation_checkpointing import checkpointed_call
 from .prompt_block import PromptBlock
 from .shared_backbone import SharedBackbone
 from .tuning import Paradigm, parse_paradigm
@@ -42,41 +44,6 @@ def _without_pretrained(cfg: dict) -> dict:
     elif isinstance(init_cfg, (list, tuple)):
         cfg['init_cfg'] = [c for c in init_cfg if c.get('type') != 'Pretrained'] or None
     return cfg
-
-
-def _is_prompt_hook(hook: Any) -> bool:
-    """Whether ``hook`` is the prompt hook of a :class:`ProTuningBackbone` (a partial of the bound method)."""
-    return getattr(getattr(hook, 'func', None), '__func__', None) is ProTuningBackbone._prompt_hook
-
-
-def _owns_for_in_place(hook_owner: Any, stage: nn.Module, prompt: nn.Module, fmap: Any, output: Any,
-                       args: tuple) -> bool:
-    """Whether a stage's prompts may write into ``fmap`` (see ``PromptBlock.forward``'s ``inplace``).
-
-    Only without autograd, for the stage's own output tensor (not a view the adapter made, not
-    memory the stage was called with) that no other hook has seen yet (a global forward hook or an
-    earlier hook on ``stage`` may have kept it and would see it change; other wrappers' prompt hooks
-    only pass it through), and when running the blocks one by one bypasses nothing: no hooks on
-    the stage's ``nn.Sequential`` of blocks and no ``compile()`` of it.
-    """
-    if torch.is_grad_enabled() or fmap is not output or not isinstance(output, torch.Tensor):
-        return False
-    if not unobserved(prompt) or getattr(prompt, '_compiled_call_impl', None):
-        return False
-    if torch.nn.modules.module._global_forward_hooks:
-        return False
-    for hook in stage._forward_hooks.values():  # in the order they run
-        if not _is_prompt_hook(hook):
-            return False  # a hook that is not a prompt hook ran first and may hold the tensor
-        # Other wrappers' prompt hooks (multi-task serving) pass the output through while inactive.
-        if hook.func.__self__ is hook_owner:
-            break
-    if torch.compiler.is_compiling():
-        # Dynamo cannot trace storage pointers: a fresh output is no view and is none of the inputs (the
-        # traced program then writes into it as the eager one does, and inductor reuses its buffer).
-        return output._base is None and not any(a is output for a in args)
-    ptr = output.untyped_storage().data_ptr()
-    return not any(isinstance(a, torch.Tensor) and a.untyped_storage().data_ptr() == ptr for a in args)
 
 
 @MODELS.register_module()
@@ -110,24 +77,23 @@ class ProTuningBackbone(BaseModule):
         pretrained (str, optional): Checkpoint handed to the inner backbone; mmseg's
             ``EncoderDecoder`` sets it from ``model.pretrained``. Defaults to None.
         with_cp (bool): Memory mode: run each block of the inner backbone (the adapter's
-            ``blocks()``: ResNet bottlenecks, Swin blocks, ViT layers) through activation
-            checkpointing (``torch.utils.checkpoint``, non-reentrant) whenever gradients flow
-            through it, so its activations are recomputed in backward instead of stored.
-            Pro-tuning backpropagates through the whole frozen backbone, so without it the
-            activation memory is close to full fine-tuning's. The prompt hooks stay outside the
-            blocks' checkpointed regions, so they (and the adapter's per-forward context) run once
-            per forward; each stage's prompt blocks are checkpointed on their own, inside the
-            hook, and a block fed a prompted map stores the prompt's input and recomputes the map
-            rather than storing both. Gradients and BatchNorm running statistics are unchanged; a
-            training step costs about one extra forward of the backbone and two of the prompts.
-            Can be switched later (``model.with_cp = False`` gives the blocks their own forward
-            back). Defaults to False.
+            ``blocks()``: ResNet bottlenecks, Swin blocks, ViT layers) through non-reentrant activation
+            checkpointing whenever gradients flow through it, so its activations are recomputed in
+            backward instead of stored (Pro-tuning backpropagates through the whole frozen backbone). The
+            prompt hooks stay outside the blocks' regions and run once per forward; each stage's prompt
+            blocks are checkpointed on their own, inside the hook. Gradients and BatchNorm running
+            statistics are unchanged. ``model.with_cp = False`` gives the blocks their own forward back.
+            Defaults to False.
         compile_prompts (bool | dict): Compile each stage's prompt blocks with ``torch.compile``
             (``nn.Module.compile``: the state dict, hooks and checkpoints stay as they are); a dict
             is passed to ``torch.compile`` (e.g. ``dict(mode='max-autotune')``). The first forward
             of each new input shape compiles (tens of seconds on CPU). ``cfg.compile = True``
             (mmengine) compiles the whole training step instead. docs/distributed-and-cost.md
-            measures both. Defaults to False.
+            measures both. Needs torch 2.2 or later (``nn.Module.compile``). Defaults to False.
+        accel (bool, optional): Run the speed-up layer (:mod:`protuning_mm.accel`; docs/design.md,
+            'Speed-ups'): same outputs, gradients and state dict, less memory in training and less time at
+            CPU inference. None follows :func:`protuning_mm.accel.use_accel` (the ``PROTUNING_ACCEL``
+            environment variable, on by default where this torch supports it). Defaults to None.
         init_cfg (dict, optional): Init config of the wrapper itself. Defaults to None.
 
     Examples:
@@ -139,6 +105,9 @@ class ProTuningBackbone(BaseModule):
         [(1, 256, 16, 16), (1, 512, 8, 8), (1, 1024, 4, 4), (1, 2048, 2, 2)]
     """
 
+    #: The speed-up layer, set when :mod:`protuning_mm.accel` is imported (as ``import protuning_mm`` does).
+    accelerator: Optional[Any] = None
+
     def __init__(self,
                  backbone: dict,
                  paradigm: str = 'protuning',
@@ -148,6 +117,7 @@ class ProTuningBackbone(BaseModule):
                  pretrained: Optional[str] = None,
                  with_cp: bool = False,
                  compile_prompts: Union[bool, dict] = False,
+                 accel: Optional[bool] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.paradigm: Paradigm = parse_paradigm(paradigm)
@@ -173,14 +143,20 @@ class ProTuningBackbone(BaseModule):
 
         self._trainable_backbone_modules: List[nn.Module] = []
         self._freeze()
+        self.accel = self.accelerator.resolve(accel)  # (set whenever protuning_mm is imported)
+        if self.accel:
+            self.accelerator.attach(self)
         self._ctx: Dict[str, Any] = {}
-        self._shared = SharedBackbone.of(self.backbone)
+        call = self.accelerator.checkpointed_call if self.accel else checkpointed_call
+        self._shared = SharedBackbone(self.backbone, call)
         self._with_cp = bool(with_cp)
         self._attach_hooks()
         self.activate()
         if compile_prompts:
             if not self.prompts:
                 raise ValueError(f'compile_prompts: paradigm {paradigm!r} has no prompt blocks to compile.')
+            if not hasattr(nn.Module, 'compile'):
+                raise ValueError(f'compile_prompts needs torch 2.2 (nn.Module.compile), not {torch.__version__}.')
             options = {} if compile_prompts is True else dict(compile_prompts)
             for blocks in self.prompts.values():
                 blocks.compile(**options)
@@ -303,21 +279,23 @@ class ProTuningBackbone(BaseModule):
         """
         self._shared.activate(self)
 
-    def share_backbone(self, backbone: nn.Module) -> None:
-        """Run this wrapper's prompts on ``backbone``, another wrapper's frozen inner backbone.
+    def share_backbone(self, other: Union['ProTuningBackbone', SharedBackbone]) -> None:
+        """Run this wrapper's prompts on the frozen inner backbone of ``other``.
 
         For multi-task serving (``protuning_mm.apis.MultiTaskInferencer``): the task wrappers of
         one base drop their own inner copies and all hook the same instance; :meth:`activate`
         then picks whose prompts run. The shared module is referenced, never copied.
 
         Args:
-            backbone (nn.Module): The inner backbone of another wrapper, of the same class and
-                with the same parameter names and shapes as this wrapper's.
+            other (ProTuningBackbone | SharedBackbone): Another wrapper (or its :attr:`shared` state)
+                whose inner backbone has the same class, parameter names and shapes as this wrapper's.
 
         Raises:
             ValueError: If this wrapper trains part of its backbone (``partial-k``, ``full``, ...:
                 those weights belong to one task) or the two backbones differ in structure.
         """
+        shared = other.shared if isinstance(other, ProTuningBackbone) else other
+        backbone = shared.module
         if not self.paradigm.freezes_backbone or self._trainable_backbone_modules:
             raise ValueError(f'Paradigm {self.paradigm.name!r} trains backbone weights, so its '
                              'backbone cannot be shared between tasks; share only protuning/head.')
@@ -334,7 +312,9 @@ class ProTuningBackbone(BaseModule):
         self.backbone = backbone
         self.adapter = get_adapter(backbone)
         self._ctx = {}
-        self._shared = SharedBackbone.of(backbone)
+        self._shared = shared
+        if self.accel:
+            self.accelerator.attach(self)
         self._attach_hooks()
         self.activate()
 
@@ -348,21 +328,20 @@ class ProTuningBackbone(BaseModule):
             return None  # another task's wrapper owns the shared backbone right now
         fmap, rebuild = self.adapter.unpack(spec, output, self._ctx)
         prompt = self.prompts[spec.name.replace('.', '_')]
+        if self.accel:
+            prompted = self.accelerator.prompt_stage(self, module, prompt, fmap, args, output)
+            if prompted is not None:
+                return rebuild(prompted)
         if self._with_cp:
             # Only the prompt blocks are recomputed in backward, never this hook or the context.
-            prompted = checkpointed_call(prompt, type(prompt).__call__, fmap)
-            if prompted.requires_grad:
-                # The prompt's checkpoint keeps fmap; a checkpointed block that takes the prompted
-                # map as input then keeps fmap too and recomputes the prompt, instead of a second map.
-                mark_recomputable(prompted, prompt, fmap)
-            return rebuild(prompted)
-        if _owns_for_in_place(self, module, prompt, fmap, output, args):
-            # The stage's own fresh output, which this hook replaces: the blocks may write into it
-            # (inference on CPU then allocates no stage-wide map per block).
-            for block in prompt:
-                fmap = block(fmap, inplace=True)
-            return fmap
+            return rebuild(checkpointed_call(prompt, type(prompt).__call__, fmap))
         return rebuild(prompt(fmap))
+
+    @staticmethod
+    def prompt_hook_owner(hook: Any) -> Optional['ProTuningBackbone']:
+        """The wrapper whose prompt hook ``hook`` is (a ``partial`` of its bound method), or None."""
+        method = getattr(hook, 'func', None)
+        return method.__self__ if getattr(method, '__func__', None) is ProTuningBackbone._prompt_hook else None
 
     def forward(self, *args, **kwargs) -> Any:
         """Run the inner backbone (prompts act through hooks) and return exactly its outputs."""
@@ -373,9 +352,6 @@ class ProTuningBackbone(BaseModule):
         super().train(mode)
         if self.paradigm.freezes_backbone:
             self.backbone.eval()
-            # Frozen BatchNorm as a constant affine map while training (backward then stores no input
-            # for it); here, so that layers built after __init__ (revert_sync_batchnorm) get it too.
-            self._shared.update_frozen_norms()
             norm_eval = getattr(self.backbone, 'norm_eval', False)
             for block in self._trainable_backbone_modules:
                 block.train(mode)

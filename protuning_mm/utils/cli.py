@@ -40,21 +40,6 @@ def merge_cfg_options(cfg: Config, options: Optional[dict]) -> Config:
     return cfg
 
 
-def import_classification(cfg: Config) -> None:
-    """Register our classification data sets and metrics for an mmpretrain config.
-
-    ``import protuning_mm`` leaves them out (mmdet/mmseg users need no mmpretrain); our
-    classification configs import ``protuning_mm.classification`` through ``custom_imports``. This
-    also serves a config that lists only ``protuning_mm`` there: one whose ``default_scope`` is
-    mmpretrain imports mmpretrain anyway.
-
-    Args:
-        cfg (Config): A loaded config.
-    """
-    if cfg.get('default_scope') == 'mmpretrain':
-        import_modules_from_strings(['protuning_mm.classification'])
-
-
 def config_paradigm(cfg: Config) -> Optional[str]:
     """The paradigm of a config's ``ProTuningBackbone`` (``model.backbone.paradigm``), if it has one.
 

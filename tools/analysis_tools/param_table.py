@@ -8,13 +8,16 @@ builds the inner backbone of the config that metafile entry names with random we
 downloaded), wraps it in the default prompt design, and counts the parameters of its prompt blocks and beta.
 """
 import argparse
+from pathlib import Path
 
 from mmengine.config import Config, DictAction
 from mmengine.logging import MMLogger
 from mmengine.registry import DefaultScope
 
 from protuning_mm import ProTuningBackbone
-from protuning_mm.utils.metafiles import REPO_ROOT, prompt_params
+from protuning_mm.analysis.metafiles import prompt_params
+
+ROOT = Path(__file__).resolve().parents[2]  # the checkout this tool is in
 
 
 def main() -> None:
@@ -26,8 +29,8 @@ def main() -> None:
     MMLogger.get_current_instance().setLevel('WARNING')
     print('| backbone | prompt positions | widths | ours | paper | diff |')
     print('| --- | --- | --- | ---: | ---: | ---: |')
-    for name, (config, paper_m) in prompt_params().items():
-        inner = Config.fromfile(str(REPO_ROOT / config)).model.backbone.backbone.to_dict()
+    for name, (config, paper_m) in prompt_params(ROOT).items():
+        inner = Config.fromfile(str(ROOT / config)).model.backbone.backbone.to_dict()
         inner['init_cfg'] = None  # random weights: counting needs no download
         with DefaultScope.overwrite_default_scope('mmpretrain'):  # the configs' backbone names are mmpretrain's
             model = ProTuningBackbone(backbone=inner, prompt_cfg=args.prompt_cfg or None)

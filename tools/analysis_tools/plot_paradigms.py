@@ -27,7 +27,7 @@ import matplotlib
 matplotlib.use('Agg')  # files only; no display needed
 import matplotlib.pyplot as plt  # noqa: E402
 
-from protuning_mm.utils.run_records import RunRecord, RunRecordError, load_runs  # noqa: E402
+from protuning_mm.analysis.run_records import RunRecord, RunRecordError, load_runs  # noqa: E402
 
 MARKERS = {'head': 'o', 'protuning': '*', 'full': 's', 'protuning+full': 'P', 'scratch': 'X'}
 PROMPT_PANELS = (('beta', 'beta'), ('strength', '||beta f(x)|| / ||x||'))

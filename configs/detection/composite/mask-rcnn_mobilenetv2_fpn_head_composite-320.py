@@ -4,6 +4,7 @@ _base_ = [
     './_base_/mask-rcnn_mobilenetv2_fpn.py',
     '../_base_/datasets/composite-fashion_instance.py',
     './_base_/schedule_composite.py',
-    '../../_base_/protuning_runtime.py',
+    '../../_base_/protuning_dense.py',
 ]
+custom_imports = dict(imports=['protuning_mm'], allow_failed_imports=False)
 model = dict(backbone=dict(paradigm='head'))

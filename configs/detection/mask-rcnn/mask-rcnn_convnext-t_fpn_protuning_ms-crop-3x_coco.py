@@ -7,9 +7,9 @@
 # train no backbone weight).
 _base_ = [
     'mmdet::convnext/mask-rcnn_convnext-t-p4-w7_fpn_amp-ms-crop-3x_coco.py',
-    '../../_base_/protuning_training.py',
+    '../../_base_/protuning_dense.py',
 ]
-# mmdet's config imports mmpretrain (its ConvNeXt); add the plugin (protuning_training.py explains why
+# mmdet's config imports mmpretrain (its ConvNeXt); add the plugin (protuning_dense.py explains why
 # this config does not list protuning_runtime.py).
 custom_imports = dict(imports=['mmpretrain.models', 'protuning_mm'], allow_failed_imports=False)
 

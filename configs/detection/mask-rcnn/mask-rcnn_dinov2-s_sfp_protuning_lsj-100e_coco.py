@@ -14,8 +14,9 @@
 _base_ = [
     'mmdet::_base_/models/mask-rcnn_r50_fpn.py',
     'mmdet::common/lsj-100e_coco-instance.py',
-    '../../_base_/protuning_runtime.py',
+    '../../_base_/protuning_dense.py',
 ]
+custom_imports = dict(imports=['protuning_mm'], allow_failed_imports=False)
 
 image_size = (1024, 1024)
 model = dict(

@@ -4,6 +4,7 @@ _base_ = [
     './_base_/upernet_mobilenetv2.py',
     '../_base_/datasets/composite-fashion.py',
     './_base_/schedule_composite.py',
-    '../../_base_/protuning_runtime.py',
+    '../../_base_/protuning_dense.py',
 ]
+custom_imports = dict(imports=['protuning_mm'], allow_failed_imports=False)
 model = dict(backbone=dict(paradigm='head'))

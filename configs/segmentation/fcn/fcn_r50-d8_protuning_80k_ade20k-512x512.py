@@ -5,7 +5,8 @@
 # Paper: 36.2 mIoU (fine-tuning 35.9 / 49.6M, head 25.8 / 26.1M). The paper prints 26.7M trainable
 # parameters for this row; with the same four prompt blocks as every other ResNet-50 row (3.5M) this
 # config trains 29.6M (docs/segmentation.md explains the difference).
-_base_ = ['mmseg::fcn/fcn_r50-d8_4xb4-80k_ade20k-512x512.py', '../../_base_/protuning_runtime.py']
+_base_ = ['mmseg::fcn/fcn_r50-d8_4xb4-80k_ade20k-512x512.py', '../../_base_/protuning_dense.py']
+custom_imports = dict(imports=['protuning_mm'], allow_failed_imports=False)
 
 model = dict(
     backbone=dict(

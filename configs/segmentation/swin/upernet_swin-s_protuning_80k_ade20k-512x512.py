@@ -5,8 +5,9 @@
 # UPerHead and the auxiliary FCNHead train.
 _base_ = [
     'mmseg::swin/swin-small-patch4-window7-in1k-pre_upernet_8xb2-160k_ade20k-512x512.py',
-    '../../_base_/protuning_runtime.py',
+    '../../_base_/protuning_dense.py',
 ]
+custom_imports = dict(imports=['protuning_mm'], allow_failed_imports=False)
 
 model = dict(
     backbone=dict(

@@ -7,9 +7,9 @@
 # backbone weight).
 _base_ = [
     'mmseg::convnext/convnext-tiny_upernet_8xb2-amp-160k_ade20k-512x512.py',
-    '../../_base_/protuning_training.py',
+    '../../_base_/protuning_dense.py',
 ]
-# mmseg's config imports mmpretrain (its ConvNeXt); add the plugin (protuning_training.py explains why
+# mmseg's config imports mmpretrain (its ConvNeXt); add the plugin (protuning_dense.py explains why
 # this config does not list protuning_runtime.py).
 custom_imports = dict(imports=['mmpretrain.models', 'protuning_mm'], allow_failed_imports=False)
 

@@ -8,8 +8,9 @@
 # Neck and heads take the ViT-S width (384), as mmseg's DeiT-S variant of the recipe does.
 _base_ = [
     'mmseg::vit/vit_vit-b16_mln_upernet_8xb2-160k_ade20k-512x512.py',
-    '../../_base_/protuning_runtime.py',
+    '../../_base_/protuning_dense.py',
 ]
+custom_imports = dict(imports=['protuning_mm'], allow_failed_imports=False)
 
 model = dict(
     pretrained=None,  # the recipe's ImageNet ViT-B/16; the DINOv2 weights come with the backbone's init_cfg

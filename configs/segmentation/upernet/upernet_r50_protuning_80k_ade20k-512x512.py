@@ -3,7 +3,8 @@
 # ResNet-50-V1c (model.pretrained = open-mmlab://resnet50_v1c) frozen inside ProTuningBackbone and a
 # prompt block after each of its four stages; the UPerHead and the auxiliary FCNHead train.
 # Paper: 41.3 mIoU with 46.6M trainable parameters (fine-tuning 40.7 / 66.5M, head 38.7 / 43.0M).
-_base_ = ['mmseg::upernet/upernet_r50_4xb4-80k_ade20k-512x512.py', '../../_base_/protuning_runtime.py']
+_base_ = ['mmseg::upernet/upernet_r50_4xb4-80k_ade20k-512x512.py', '../../_base_/protuning_dense.py']
+custom_imports = dict(imports=['protuning_mm'], allow_failed_imports=False)
 
 model = dict(
     backbone=dict(

@@ -1,6 +1,4 @@
 # The runtime every classification run shares: mmpretrain's default one (hooks, logging, default
 # scope) plus what protuning-mm adds to any upstream config (plugin import, hooks, runner).
 _base_ = ['mmpretrain::_base_/default_runtime.py', '../../../_base_/protuning_runtime.py']
-# protuning_mm.classification registers our data sets and metrics in mmpretrain's registries
-# (``import protuning_mm`` alone leaves mmpretrain out, for mmdet/mmseg users).
-custom_imports = dict(imports=['protuning_mm', 'protuning_mm.classification'], allow_failed_imports=False)
+custom_imports = dict(imports=['protuning_mm'], allow_failed_imports=False)

@@ -1,7 +1,7 @@
 """Tiny copies of the classification releases, in their real on-disk formats, for loader tests.
 
 Every generator writes under ``root`` and returns the folder to use as ``data_root``. Images are
-small class-coloured JPEGs (``datagen.class_image``); the CIFAR-C arrays encode their own
+small class-coloured JPEGs (:func:`.datagen.class_image`); the CIFAR-C arrays encode their own
 coordinates so tests can check the corruption/severity indexing pixel-exactly.
 """
 from pathlib import Path
@@ -10,7 +10,7 @@ from typing import Dict, List, Sequence
 import cv2
 import numpy as np
 
-from datagen import class_image, make_cifar  # noqa: F401  (re-exported for the tests)
+from .datagen import class_image
 
 CIFAR_C_CORRUPTIONS = ('gaussian_noise', 'fog', 'jpeg_compression')
 

@@ -57,3 +57,30 @@ def make_ade20k(root: Path, num_train: int = 8, num_val: int = 2, size: Tuple[in
             mmcv.imwrite(img, str(data_root / 'images' / split / f'{name}.jpg'))
             mmcv.imwrite(label, str(data_root / 'annotations' / split / f'{name}.png'))
     return data_root
+
+
+def ade20k_options(data_root: Path, pretrained: Path, max_iters: int, ckpt_interval: int) -> list:
+    """``--cfg-options`` that point an mmseg ADE20K config at :func:`make_ade20k`'s data (made with ``size=(96, 128)``)
+    and shrink crops, iterations and loaders; nothing else.
+
+    Args:
+        data_root (Path): The folder :func:`make_ade20k` returned.
+        pretrained (Path): The backbone's stand-in weights (``model.pretrained``).
+        max_iters (int): Training iterations (and the validation interval).
+        ckpt_interval (int): Checkpoint interval.
+
+    Returns:
+        list[str]: ``key=value`` strings, as ``tools/train.py --cfg-options`` takes them.
+    """
+    loaders = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+    return [
+        f'model.pretrained={pretrained}',
+        *[f'{loader}.dataset.data_root={data_root}' for loader in loaders],
+        *[f'{loader}.{key}' for loader in loaders for key in ('num_workers=0', 'persistent_workers=False')],
+        'model.data_preprocessor.size=(64,64)',
+        'train_dataloader.dataset.pipeline.3.scale=(128,96)',  # RandomResize (after CheckSegLabels)
+        'train_dataloader.dataset.pipeline.4.crop_size=(64,64)',  # RandomCrop
+        'val_dataloader.dataset.pipeline.1.scale=(128,96)', 'test_dataloader.dataset.pipeline.1.scale=(128,96)',
+        'train_dataloader.batch_size=2', f'train_cfg.max_iters={max_iters}', f'train_cfg.val_interval={max_iters}',
+        f'default_hooks.checkpoint.interval={ckpt_interval}', 'default_hooks.logger.interval=1', 'randomness.seed=0',
+    ]

@@ -19,7 +19,7 @@ import torch
 import torchvision
 from PIL import Image, ImageDraw
 
-from datagen import make_fake_pretrained
+from .datagen import make_fake_pretrained
 
 # COCO's 80 thing classes with their official (non-contiguous) category ids; mmdet's CocoDataset
 # maps names to labels, so the ids must be COCO's and the names exactly mmdet's.
@@ -138,3 +138,30 @@ def make_fake_torchvision_resnet50(path: Path, images: Path, seed: int = 0) -> D
         for _ in range(2):
             model(batch)
     return make_fake_pretrained(model.eval(), path, prefix='')
+
+
+def coco_options(data: Path, checkpoint: Path) -> list:
+    """``--cfg-options`` that point an mmdet COCO config at :func:`make_coco`'s data (default size) and
+    shrink it to a few-iteration CPU run: Resize to the images' size, fewer proposals, no LR schedule.
+
+    Args:
+        data (Path): What :func:`make_coco` wrote.
+        checkpoint (Path): The backbone's stand-in weights (:func:`make_fake_torchvision_resnet50`).
+
+    Returns:
+        list[str]: ``key=value`` strings, as ``tools/train.py --cfg-options`` takes them.
+    """
+    ann_val = data / 'annotations' / 'instances_val2017.json'
+    return [
+        f'model.backbone.backbone.init_cfg.checkpoint={checkpoint}',
+        *[f'{split}_dataloader.{key}' for split in ('train', 'val', 'test')
+          for key in (f'dataset.data_root={data}', 'num_workers=0', 'persistent_workers=False')],
+        f'val_evaluator.ann_file={ann_val}', f'test_evaluator.ann_file={ann_val}',
+        'train_dataloader.dataset.pipeline.2.scale=(128,96)',  # Resize in mmdet's COCO pipelines
+        'val_dataloader.dataset.pipeline.1.scale=(128,96)', 'test_dataloader.dataset.pipeline.1.scale=(128,96)',
+        'model.train_cfg.rpn_proposal.nms_pre=200', 'model.train_cfg.rpn_proposal.max_per_img=64',
+        'model.test_cfg.rpn.nms_pre=200', 'model.test_cfg.rpn.max_per_img=64', 'model.test_cfg.rcnn.max_per_img=20',
+        'model.test_cfg.rcnn.score_thr=0.0',  # a detector 8 iterations old scores below mmdet's 0.001
+        'optim_wrapper.optimizer.lr=0.0025', 'param_scheduler=[]', 'default_hooks.logger.interval=1',
+        'randomness.seed=0',
+    ]

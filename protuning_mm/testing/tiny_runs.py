@@ -2,8 +2,9 @@
 
 A ResNet-18 (random init, frozen) wrapped in ProTuningBackbone, an mmpretrain ImageClassifier, the
 project's runtime base (ParamReportHook, PromptDiagnosticsHook, ...) and two classes of 32x32 PNGs
-read by mmpretrain's CustomDataset: seconds per run on a CPU. Runs are cached for the session, so
-test modules that ask for the same run share it.
+read by mmpretrain's CustomDataset: seconds per run on a CPU. Runs are cached for the process, so
+test modules that ask for the same run share it. The runtime base is a file of the repository
+(``configs/_base_/protuning_runtime.py``), not of the installed package, so callers pass its path.
 """
 import copy
 import json
@@ -15,10 +16,8 @@ import numpy as np
 from mmengine.config import Config
 from mmengine.registry import RUNNERS
 
-from conftest import ROOT
-from datagen import class_image
+from .datagen import class_image
 
-RUNTIME = ROOT / 'configs/_base_/protuning_runtime.py'
 _CACHE: Dict[str, Dict[str, Any]] = {}
 
 
@@ -32,10 +31,23 @@ def write_png_folders(root: Path, classes: int = 2, per_class: int = 6) -> Path:
     return root
 
 
-def tiny_config(work_dir: Path, data: Path, paradigm: str = 'protuning', interval: int = 2,
+def tiny_config(work_dir: Path, data: Path, runtime: Path, paradigm: str = 'protuning', interval: int = 2,
                 max_epochs: int = 2, **backbone: Any) -> Config:
-    """The runtime base plus a tiny classifier: 12 images, batch 4, i.e. 3 iterations an epoch."""
-    cfg = Config.fromfile(str(RUNTIME))
+    """The runtime base plus a tiny classifier: 12 images, batch 4, i.e. 3 iterations an epoch.
+
+    Args:
+        work_dir (Path): The run's work dir.
+        data (Path): A folder written by :func:`write_png_folders`.
+        runtime (Path): The runtime base, ``configs/_base_/protuning_runtime.py`` of a checkout.
+        paradigm (str): ``ProTuningBackbone``'s paradigm. Defaults to ``'protuning'``.
+        interval (int): PromptDiagnosticsHook's interval. Defaults to 2.
+        max_epochs (int): Defaults to 2.
+        **backbone: Further ``ProTuningBackbone`` arguments.
+
+    Returns:
+        Config: The full config.
+    """
+    cfg = Config.fromfile(str(runtime))
     loader = dict(batch_size=4, num_workers=0, sampler=dict(type='DefaultSampler', shuffle=True),
                   dataset=dict(type='CustomDataset', data_root=str(data), with_label=True,
                                pipeline=[dict(type='LoadImageFromFile'), dict(type='PackInputs')]))
@@ -65,21 +77,25 @@ def tiny_config(work_dir: Path, data: Path, paradigm: str = 'protuning', interva
     return cfg
 
 
-def tiny_run(tmp_path_factory, name: str, **kwargs: Any) -> Dict[str, Any]:
-    """Train :func:`tiny_config` once per session under ``<basetemp>/tiny_runs/runs/<name>``.
+def tiny_run(root: Path, name: str, runtime: Path, **kwargs: Any) -> Dict[str, Any]:
+    """Train :func:`tiny_config` once per process under ``<root>/runs/<name>`` (data in ``<root>/data``).
 
-    ``name`` may hold a folder (``'paradigms/head'``): runs that share it form a folder of work dirs.
+    Args:
+        root (Path): Folder for the data and the runs, e.g. a pytest session's temporary folder.
+        name (str): The run's name; it may hold a folder (``'paradigms/head'``): runs that share it
+            form a folder of work dirs.
+        runtime (Path): See :func:`tiny_config`.
+        **kwargs: Further :func:`tiny_config` arguments.
 
     Returns:
         dict: ``work_dir``, ``log_dir`` (its ``<timestamp>`` folder), ``runner`` (trained).
     """
     if name not in _CACHE:
-        root = tmp_path_factory.getbasetemp() / 'tiny_runs'
-        data = root / 'data'
+        data = Path(root) / 'data'
         if not data.is_dir():
             write_png_folders(data)
         # As tools/train.py does: the runtime base's runner_type (ProTuningRunner) builds the runner.
-        runner = RUNNERS.build(tiny_config(root / 'runs' / name, data, **kwargs))
+        runner = RUNNERS.build(tiny_config(Path(root) / 'runs' / name, data, runtime, **kwargs))
         runner.train()
         _CACHE[name] = dict(work_dir=Path(runner.work_dir), log_dir=Path(runner.log_dir), runner=runner)
     return _CACHE[name]

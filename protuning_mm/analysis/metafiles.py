@@ -15,8 +15,8 @@ Models the paper has no numbers for (the foundation backbones, docs/foundation-b
 ``Parameters Source: measured``: their ``Parameters`` were counted by building the config
 (:func:`measured_params`), and they have no ``Paper Table``.
 
-The metafiles are in the repository, not in the installed package: ``root`` defaults to the checkout
-this package was imported from.
+The metafiles are in the repository, not in the installed package: every function takes the checkout
+as ``root``, or finds it above the config path (or the current directory) it is given.
 """
 import functools
 from pathlib import Path
@@ -25,47 +25,77 @@ from typing import Dict, NamedTuple, Optional, Union
 import yaml
 
 TASKS = ('classification', 'detection', 'segmentation')
-REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def find_root(start: Union[str, Path, None] = None) -> Path:
+    """The protuning-mm checkout at or above ``start``: the first folder holding ``configs/*/metafile.yml``.
+
+    Args:
+        start (str | Path, optional): A path inside the checkout (a config, a folder). Defaults to the
+            current directory.
+
+    Returns:
+        Path: The checkout's root.
+
+    Raises:
+        FileNotFoundError: If no folder at or above ``start`` holds the metafiles.
+    """
+    start = Path(start or Path.cwd()).resolve()
+    for folder in (start, *start.parents):
+        if all((folder / 'configs' / task / 'metafile.yml').is_file() for task in TASKS):
+            return folder
+    raise FileNotFoundError(f'No configs/{{{",".join(TASKS)}}}/metafile.yml at or above {start}: the metafiles are '
+                            'in the protuning-mm repository, not in the installed package. Run from a checkout '
+                            'or pass root=<the checkout>.')
+
+
+def _root(root: Union[str, Path, None], config: Union[str, Path, None] = None) -> Path:
+    if root is not None:
+        return Path(root).resolve()
+    return find_root(config if config is not None and Path(config).is_absolute() else None)
 
 
 @functools.lru_cache(None)
-def load_metafile(task: str, root: Path = REPO_ROOT) -> dict:
+def _load(path: Path) -> dict:
+    if not path.is_file():
+        raise FileNotFoundError(f'{path} not found: pass root=<the protuning-mm checkout> (the metafiles are in '
+                                'the repository, not in the installed package).')
+    return yaml.safe_load(path.read_text())
+
+
+def load_metafile(task: str, root: Union[str, Path, None] = None) -> dict:
     """Load one task's metafile.
 
     Args:
         task (str): ``'classification'``, ``'detection'`` or ``'segmentation'``.
-        root (Path): The repository. Defaults to the checkout this package lives in.
+        root (str | Path, optional): The checkout. Defaults to :func:`find_root` of the current directory.
 
     Returns:
         dict: The parsed YAML, with ``Collections`` and ``Models``.
     """
-    path = Path(root) / 'configs' / task / 'metafile.yml'
-    if not path.is_file():
-        raise FileNotFoundError(f'{path} not found: the metafiles are in the protuning-mm repository, not in '
-                                'the installed package (run from a checkout, e.g. pip install -e .).')
-    return yaml.safe_load(path.read_text())
+    return _load(_root(root) / 'configs' / task / 'metafile.yml')
 
 
-@functools.lru_cache(None)
-def models_by_config(root: Path = REPO_ROOT) -> Dict[str, dict]:
+def models_by_config(root: Union[str, Path, None] = None) -> Dict[str, dict]:
     """All metafile models of all tasks, keyed by their ``Config`` path (relative to the repository).
 
     Args:
-        root (Path): The repository. Defaults to the checkout this package lives in.
+        root (str | Path, optional): The checkout. Defaults to :func:`find_root` of the current directory.
 
     Returns:
         dict: Config path -> the model's metafile entry.
     """
-    return {m['Config']: m for task in TASKS for m in load_metafile(task, Path(root))['Models']}
+    root = _root(root)
+    return {m['Config']: m for task in TASKS for m in load_metafile(task, root)['Models']}
 
 
 def _config_key(config: Union[str, Path], root: Path) -> str:
     path = Path(config)
-    return (path.resolve().relative_to(Path(root).resolve()) if path.is_absolute() else path).as_posix()
+    return (path.resolve().relative_to(root) if path.is_absolute() else path).as_posix()
 
 
 def paper_params(config: Union[str, Path], table: Optional[str] = None, paradigm: Optional[str] = None,
-                 root: Path = REPO_ROOT) -> Optional[float]:
+                 root: Union[str, Path, None] = None) -> Optional[float]:
     """The paper's trainable parameters of a config, in millions.
 
     Args:
@@ -75,13 +105,15 @@ def paper_params(config: Union[str, Path], table: Optional[str] = None, paradigm
             model's own ``Parameters``.
         paradigm (str, optional): The paradigm counted, where the table counts another one than the
             config's (Table 3's head retraining on the Pro-tuning config). Defaults to the config's.
-        root (Path): The repository. Defaults to the checkout this package lives in.
+        root (str | Path, optional): The checkout. Defaults to :func:`find_root` of ``config`` if it
+            is absolute, else of the current directory.
 
     Returns:
         float | None: The count / 1e6, or None where the metafile has none (the config is not in a
         metafile, or listed without that count).
     """
-    model = models_by_config(Path(root)).get(_config_key(config, root))
+    root = _root(root, config)
+    model = models_by_config(root).get(_config_key(config, root))
     if model is None or is_measured(model):
         return None
     meta = model['Metadata']
@@ -103,17 +135,19 @@ def is_measured(model: dict) -> bool:
     return model['Metadata'].get('Parameters Source') == 'measured'
 
 
-def measured_params(config: Union[str, Path], root: Path = REPO_ROOT) -> Optional[int]:
+def measured_params(config: Union[str, Path], root: Union[str, Path, None] = None) -> Optional[int]:
     """The trainable parameters measured for a config the paper has no number for.
 
     Args:
         config (str | Path): The config's path, relative to the repository root or absolute.
-        root (Path): The repository. Defaults to the checkout this package lives in.
+        root (str | Path, optional): The checkout. Defaults to :func:`find_root` of ``config`` if it
+            is absolute, else of the current directory.
 
     Returns:
         int | None: The exact count, or None where the config is not listed as measured.
     """
-    model = models_by_config(Path(root)).get(_config_key(config, root))
+    root = _root(root, config)
+    model = models_by_config(root).get(_config_key(config, root))
     return model['Metadata']['Parameters'] if model is not None and is_measured(model) else None
 
 
@@ -122,18 +156,18 @@ class PromptTarget(NamedTuple):
     params: float  # the paper's prompt-block parameters, in millions
 
 
-def prompt_params(root: Path = REPO_ROOT) -> Dict[str, PromptTarget]:
+def prompt_params(root: Union[str, Path, None] = None) -> Dict[str, PromptTarget]:
     """The paper's prompt-block parameters per classification backbone (``Prompt Parameters``).
 
     Args:
-        root (Path): The repository. Defaults to the checkout this package lives in.
+        root (str | Path, optional): The checkout. Defaults to :func:`find_root` of the current directory.
 
     Returns:
         dict: Backbone (the config folder, e.g. ``'resnet50'``) -> its config and count, in the
         metafile's order.
     """
     targets = {}
-    for model in load_metafile('classification', Path(root))['Models']:
+    for model in load_metafile('classification', root)['Models']:
         if 'Prompt Parameters' in model['Metadata']:
             backbone = Path(model['Config']).parent.name
             if backbone in targets:

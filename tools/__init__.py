@@ -1,0 +1,1 @@
+"""The command-line tools, importable as modules (``tools.train``, ...) with the repository root on ``sys.path``."""
