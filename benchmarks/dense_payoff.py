@@ -249,7 +249,11 @@ def plot(cells: List[dict], args: argparse.Namespace, path: Path) -> None:
             if label is None:
                 continue
             row = rows[label]
-            ax.scatter(row['params'], row['metrics'][metric], s=60, color=colour, label=f'{PARADIGM_NAMES[paradigm]}')
+            ax.scatter(row['params'], row['metrics'][metric], s=60, color=colour,
+                       label=f'{PARADIGM_NAMES[paradigm]} ({len(row["runs"])} seed{"s" if len(row["runs"]) > 1 else ""})')
+            # Each seed as a small dot beside the mean: the spread a reader needs to judge a gap.
+            ax.scatter([row['params']] * len(row['runs']), [r['metrics'][metric] for r in row['runs']], s=14,
+                       color=colour, alpha=0.45, marker='_' if len(row['runs']) > 1 else 'o')
             ax.annotate(f'{row["metrics"][metric]:.1f}', (row['params'], row['metrics'][metric]),
                         textcoords='offset points', xytext=(6, 4), fontsize=8)
         ax.set_xscale('log')
