@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def classifier(paradigm: str = 'protuning', **kwargs):
     return MODELS.build(dict(
+        _scope_='mmpretrain',  # whatever default scope an earlier test's runner left behind
         type='mmpretrain.ImageClassifier',
         backbone=dict(type='ProTuningBackbone', paradigm=paradigm, **kwargs,
                       backbone=dict(type='mmpretrain.ResNet', depth=18, out_indices=(3, ), init_cfg=None)),
@@ -141,4 +142,5 @@ def test_every_dense_config_gets_the_dense_recipe():
         assert cfg.prompt_lr_mult == dense.prompt_lr_mult, path
         assert 'protuning_mm' in cfg.custom_imports['imports'], path
         assert cfg.runner_type == 'ProTuningRunner', path
-        assert [h['type'] for h in dense.custom_hooks] == [h['type'] for h in cfg.custom_hooks][:len(dense.custom_hooks)], path
+        hooks = [h['type'] for h in cfg.custom_hooks]
+        assert hooks[:len(dense.custom_hooks)] == [h['type'] for h in dense.custom_hooks], path

@@ -12,7 +12,7 @@ import torch
 import torch.nn as nn
 from mmengine.config import Config
 from mmengine.model import revert_sync_batchnorm
-from mmengine.registry import DATASETS, MODELS, init_default_scope
+from mmengine.registry import DATASETS, MODELS, DefaultScope
 from mmengine.runner import Runner
 
 import protuning_mm  # noqa: F401
@@ -56,8 +56,8 @@ def build(path: str, **options) -> nn.Module:
     key = (path, repr(sorted(options.items())))
     if key in _BUILT:
         return _BUILT[key]
-    init_default_scope('mmseg')
-    model = MODELS.build(load_cfg(path, **options).model)
+    with DefaultScope.overwrite_default_scope('mmseg'):  # without leaving mmseg the scope of later tests
+        model = MODELS.build(load_cfg(path, **options).model)
     if path in _REUSED and not options:
         _BUILT[key] = model
     return model
@@ -180,8 +180,8 @@ def ade(tmp_path_factory):
 def train_dataset(cfg: Config, data_root: Path):
     ds_cfg = copy.deepcopy(cfg.train_dataloader.dataset)
     ds_cfg.data_root = str(data_root)
-    init_default_scope('mmseg')
-    return DATASETS.build(ds_cfg)
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        return DATASETS.build(ds_cfg)
 
 
 def test_label_map_of_another_size_fails_clearly(ade, tmp_path):
