@@ -4,6 +4,7 @@ Each stage's prompt blocks run in a checkpoint of their own, which keeps the sta
 checkpointed block would keep the prompted ``x + beta * f(x)`` too. Here the prompted map carries its
 recipe (the blocks and ``x``), which that block stores instead, recomputing the map in backward.
 """
+import weakref
 from typing import Any, Callable
 
 import torch
@@ -18,18 +19,23 @@ _RECIPE = 'protuning_recompute'
 
 
 class _Recompute:
-    """``module(source)`` again, in the forward's autocast state, without touching BatchNorm statistics."""
+    """``module(source)`` again, in the forward's autocast state, without touching BatchNorm statistics.
+
+    It holds ``source`` weakly: the mark lives as long as the prompted map's grad_fn, which is until the whole
+    backward ends, while ``source`` must be freed once the blocks that use it have run their backward. The
+    checkpoint that stores the recipe holds ``source`` itself (see ``pack``).
+    """
 
     def __init__(self, module: nn.Module, source: torch.Tensor) -> None:
-        self.module, self.source = module, source
+        self.module, self.source = module, weakref.ref(source)
         self.device_type = source.device.type
         self.autocast = torch.is_autocast_enabled(self.device_type)
         self.autocast_dtype = torch.get_autocast_dtype(self.device_type)
 
-    def __call__(self) -> torch.Tensor:
+    def __call__(self, source: torch.Tensor) -> torch.Tensor:
         with torch.no_grad(), keep_norm_statistics(self.module), torch.autocast(
                 self.device_type, dtype=self.autocast_dtype, enabled=self.autocast):
-            return self.module(self.source)
+            return self.module(source)
 
 
 def prompted_and_marked(prompt: nn.Module, fmap: torch.Tensor) -> torch.Tensor:
@@ -50,10 +56,12 @@ def checkpointed_call(module: nn.Module, function: Callable, *args, **kwargs) ->
         return plain_checkpointed_call(module, function, *args, **kwargs)
 
     def pack(t: torch.Tensor) -> Any:  # checkpoint() saves its inputs through these (its own hooks act inside)
-        return _recipe(t) or t
+        recipe = _recipe(t)
+        source = recipe.source() if recipe is not None else None
+        return t if source is None else (recipe, source)  # stored until this checkpoint's backward
 
     def unpack(packed: Any) -> torch.Tensor:
-        return packed() if isinstance(packed, _Recompute) else packed
+        return packed[0](packed[1]) if isinstance(packed, tuple) else packed
 
     with saved_tensors_hooks(pack, unpack):
         return plain_checkpointed_call(module, function, *args, **kwargs)
