@@ -6,8 +6,8 @@ saves its input whenever a gradient flows through it, as it does through every f
 the first prompt block. :class:`FrozenBatchNorm` computes ``addcmul(shift, x, scale)`` there.
 
 :func:`freeze_batch_norm` swaps it in as timm's ``freeze_batch_norm_2d`` does, by exact class: only
-classes whose ``forward`` is ``_BatchNorm.forward`` (``BatchNorm1d/2d/3d``, mmengine's ``_BatchNormXd``) and
-``nn.SyncBatchNorm`` (evaluated, the same normalisation). A subclass with a forward of its own, such as
+classes whose ``forward`` is ``_BatchNorm.forward`` (``BatchNorm1d/2d/3d``, mmengine's ``_BatchNormXd``) or
+``nn.SyncBatchNorm.forward`` (evaluated, the same normalisation; mmengine's ``SyncBatchNorm`` too). A subclass with a forward of its own, such as
 timm's ``BatchNormAct2d`` (normalisation, drop, activation), keeps it.
 """
 from typing import List
@@ -26,8 +26,9 @@ def _trains(norm: nn.Module) -> bool:
 
 def plain_batch_norm(norm: nn.Module) -> bool:
     """Whether ``norm``'s class computes plain batch normalisation, so the affine form is exactly its forward."""
-    cls = type(norm)
-    return cls.forward is _BatchNorm.forward or cls is nn.SyncBatchNorm
+    # nn.SyncBatchNorm.forward: also mmengine's SyncBatchNorm, which every 'SyncBN' norm_cfg builds (a
+    # subclass that changes only its input check).
+    return type(norm).forward in (_BatchNorm.forward, nn.SyncBatchNorm.forward)
 
 
 class FrozenBatchNorm(_BatchNorm):
