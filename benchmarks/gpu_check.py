@@ -34,7 +34,7 @@ mmengine's own log (``vis_data/scalars.json``): ``time`` per iteration (data loa
 median after ``--warmup``) and ``memory``, the peak of ``torch.cuda.max_memory_allocated`` on rank 0.
 
 With ``--latency`` stage 1 also times inference: ``benchmarks/training_cost.py --no-train`` for
-ResNet-50 and Swin-S at batch 1 and 32, eager, with compiled prompts and whole models compiled
+ResNet-50 and Swin-S at batch 1 and 32, eager and as whole models compiled
 (minutes of compiling: raise stage 1's limit).
 
 Results go to ``--out`` (a folder, flat, seven files at most): ``stage0.json``/``.md``,

@@ -294,27 +294,11 @@ def test_parent_init_cfg_cannot_overwrite_frozen_weights(tmp_path):
     assert all(float(b.conv2.weight.abs().sum()) == 0 for s in model.backbone.prompts.values() for b in s)
 
 
-def test_compile_prompts_same_outputs_and_state_dict():
-    """compile_prompts compiles the prompt blocks in place: outputs, keys and gradients as in eager mode."""
-    torch.manual_seed(0)
+def test_compile_prompts_was_removed_and_says_what_to_do():
+    """A config that still sets compile_prompts fails at build time and names the replacement."""
     cfg = dict(type='mmpretrain.ResNet', depth=18, out_indices=(3, ))
-    eager = ProTuningBackbone(backbone=dict(cfg), positions=[2, 3])
-    with torch.no_grad():
-        for name, p in eager.prompts.named_parameters():
-            if 'conv2' in name:
-                p.normal_(std=0.05)
-    compiled = ProTuningBackbone(backbone=dict(cfg), positions=[2, 3], compile_prompts=dict(backend='eager'))
-    compiled.load_state_dict(eager.state_dict())
-    assert compiled.state_dict().keys() == eager.state_dict().keys()
-    assert all(seq._compiled_call_impl is not None for seq in compiled.prompts.values())
-    x = torch.randn(2, 3, 64, 64)
-    torch.testing.assert_close(compiled(x)[0], eager(x)[0])
-    compiled(x)[0].sum().backward()
-    eager(x)[0].sum().backward()
-    for (name, a), (_, b) in zip(compiled.prompts.named_parameters(), eager.prompts.named_parameters()):
-        torch.testing.assert_close(a.grad, b.grad, msg=name)
-    with pytest.raises(ValueError, match='no prompt blocks to compile'):
-        ProTuningBackbone(backbone=dict(cfg), paradigm='head', compile_prompts=True)
+    with pytest.raises(ValueError, match=r'compile_prompts was removed.*compile = True'):
+        ProTuningBackbone(backbone=cfg, positions=[2, 3], compile_prompts=True)
 
 
 @pytest.mark.parametrize('grad', [False, True])

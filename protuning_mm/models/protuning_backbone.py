@@ -15,7 +15,6 @@ import inspect
 from functools import partial
 from typing import Any, Dict, List, Optional, Sequence, Union
 
-import torch
 import torch.nn as nn
 from mmengine.logging import print_log
 from mmengine.model import BaseModule
@@ -84,12 +83,8 @@ class ProTuningBackbone(BaseModule):
             blocks are checkpointed on their own, inside the hook. Gradients and BatchNorm running
             statistics are unchanged. ``model.with_cp = False`` gives the blocks their own forward back.
             Defaults to False.
-        compile_prompts (bool | dict): Compile each stage's prompt blocks with ``torch.compile``
-            (``nn.Module.compile``: the state dict, hooks and checkpoints stay as they are); a dict
-            is passed to ``torch.compile`` (e.g. ``dict(mode='max-autotune')``). The first forward
-            of each new input shape compiles (tens of seconds on CPU). ``cfg.compile = True``
-            (mmengine) compiles the whole training step instead. docs/distributed-and-cost.md
-            measures both. Needs torch 2.2 or later (``nn.Module.compile``). Defaults to False.
+        compile_prompts: Removed: compiled prompt blocks ran slower than eager ones in every measurement
+            (docs/benchmarks.md). Compile the whole model instead (``compile = True`` in the config).
         accel (bool, optional): Run the speed-up layer (:mod:`protuning_mm.accel`; docs/design.md,
             'Speed-ups'): same outputs, gradients and state dict, less memory in training and less time at
             CPU inference. None follows :func:`protuning_mm.accel.use_accel` (the ``PROTUNING_ACCEL``
@@ -116,10 +111,13 @@ class ProTuningBackbone(BaseModule):
                  prompt_cfg: Optional[dict] = None,
                  pretrained: Optional[str] = None,
                  with_cp: bool = False,
-                 compile_prompts: Union[bool, dict] = False,
+                 compile_prompts: Any = None,
                  accel: Optional[bool] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        if compile_prompts:
+            raise ValueError('ProTuningBackbone: compile_prompts was removed (compiled prompt blocks were slower than '
+                             'eager ones); drop it and set `compile = True` in the config to compile the whole model.')
         self.paradigm: Paradigm = parse_paradigm(paradigm)
         backbone = copy.deepcopy(backbone)
         if pretrained is not None:
@@ -152,14 +150,6 @@ class ProTuningBackbone(BaseModule):
         self._with_cp = bool(with_cp)
         self._attach_hooks()
         self.activate()
-        if compile_prompts:
-            if not self.prompts:
-                raise ValueError(f'compile_prompts: paradigm {paradigm!r} has no prompt blocks to compile.')
-            if not hasattr(nn.Module, 'compile'):
-                raise ValueError(f'compile_prompts needs torch 2.2 (nn.Module.compile), not {torch.__version__}.')
-            options = {} if compile_prompts is True else dict(compile_prompts)
-            for blocks in self.prompts.values():
-                blocks.compile(**options)
 
     # -- construction ----------------------------------------------------------------------------
     def _resolve_positions(self, positions: Union[str, Sequence[int], None],
