@@ -7,8 +7,9 @@ the first prompt block. :class:`FrozenBatchNorm` computes ``addcmul(shift, x, sc
 
 :func:`freeze_batch_norm` swaps it in as timm's ``freeze_batch_norm_2d`` does, by exact class: only
 classes whose ``forward`` is ``_BatchNorm.forward`` (``BatchNorm1d/2d/3d``, mmengine's ``_BatchNormXd``) or
-``nn.SyncBatchNorm.forward`` (evaluated, the same normalisation; mmengine's ``SyncBatchNorm`` too). A subclass with a forward of its own, such as
-timm's ``BatchNormAct2d`` (normalisation, drop, activation), keeps it.
+``nn.SyncBatchNorm.forward`` (evaluated, the same normalisation; mmengine's ``SyncBatchNorm`` too). A
+subclass with a forward of its own, such as timm's ``BatchNormAct2d`` (normalisation, drop, activation),
+keeps it.
 """
 from typing import List
 
