@@ -61,16 +61,20 @@ BASELINES: Dict[str, tuple] = {
 # Pro-tuning variants: label -> --cfg-options on top of the shipped config (its defaults: beta_0 = 1,
 # prompts at prompt_lr_mult x the base rate, configs/_base_/protuning_dense.py).
 VARIANTS: Dict[str, List[str]] = {
-    'pro': [],  # the shipped dense recipe (configs/_base_/protuning_dense.py: prompts at 1x)
-    'pro lr×1': ['prompt_lr_mult=1.0'],
-    'pro lr×10': ['prompt_lr_mult=10.0'],  # the classification recipe under AdamW (the dense default before)
-    'pro lr×3': ['prompt_lr_mult=3.0'],
-    'pro lr×0.3': ['prompt_lr_mult=0.3'],
-    'pro all stages': ['prompt_lr_mult=1.0', 'model.backbone.positions=all'],
+    # The shipped Pro-tuning configs: prompts at the heads' rate (configs/_base_/protuning_dense.py), after all
+    # seven MobileNetV2 stages (the composite configs' positions='all').
+    'pro': [],
+    'pro all stages': ['prompt_lr_mult=1.0', 'model.backbone.positions=all'],  # = 'pro', spelled out
+    # The learning-rate sweep ran with prompts after the four levels (layer2/3/5/7, the adapter's default).
+    'pro lr×1': ['prompt_lr_mult=1.0', 'model.backbone.positions=levels'],
+    'pro lr×10': ['prompt_lr_mult=10.0', 'model.backbone.positions=levels'],  # the classification recipe (AdamW)
+    'pro lr×3': ['prompt_lr_mult=3.0', 'model.backbone.positions=levels'],
+    'pro lr×0.3': ['prompt_lr_mult=0.3', 'model.backbone.positions=levels'],
     'pro head lr 3e-3, lr×3': ['optim_wrapper.optimizer.lr=0.003', 'prompt_lr_mult=3.0'],
     'pro β₀=0.1': ['model.backbone.prompt_cfg.beta_init=0.1'],
     'pro wd 0.05': ['optim_wrapper.optimizer.weight_decay=0.05'],
 }
+
 PARADIGM_NAMES = {'head': 'head retraining', 'protuning': 'Pro-tuning', 'full': 'full fine-tuning'}
 
 

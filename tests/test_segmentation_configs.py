@@ -148,8 +148,13 @@ def test_user_facing_configs_are_the_family_configs():
 @pytest.mark.parametrize('path', [UPERNET.format('protuning'), FCN.format('head')])
 def test_syncbn_kept_for_multi_gpu_and_reverted_with_wrapper_intact(path):
     model = copy.deepcopy(build(path))
-    for part in (model.backbone.backbone, model.decode_head, model.auxiliary_head):
+    for part in (model.decode_head, model.auxiliary_head):
         assert any(isinstance(m, nn.SyncBatchNorm) for m in part.modules())  # DDP runs keep SyncBN
+    # The frozen backbone's SyncBN layers normalise with fixed statistics (eval mode): nothing to synchronise.
+    # The speed-up layer makes them FrozenBatchNorm; without it they stay SyncBN.
+    norms = [m for m in model.backbone.backbone.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    frozen = {type(m).__name__ for m in norms}
+    assert frozen == ({'FrozenBatchNorm'} if model.backbone.accel else {'SyncBatchNorm'}), frozen
     for block in model.backbone.prompts.values():  # make the prompts act
         for b in block:
             nn.init.normal_(b.conv2.weight, std=0.01)
