@@ -182,13 +182,35 @@ def test_syncbn_configs_get_frozen_batch_norm_before_the_runner_reverts_syncbn()
     process) leaves them FrozenBatchNorm. (Until this was tested, they were not: UperNet R-50's Pro-tuning
     step peaked 234 MiB higher.)"""
     from mmengine.model import revert_sync_batchnorm
-
-    from protuning_mm.models import ProTuningBackbone
-    model = ProTuningBackbone(backbone=dict(type='mmseg.ResNetV1c', depth=18, norm_cfg=dict(type='SyncBN')),
-                              accel=True)
-    model = revert_sync_batchnorm(model)
+    cfg = dict(type='mmseg.ResNetV1c', depth=18, norm_cfg=dict(type='SyncBN'))
+    torch.manual_seed(0)
+    model = revert_sync_batchnorm(ProTuningBackbone(backbone=dict(cfg), accel=True))
     norms = [m for m in model.backbone.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
     assert norms and all(type(m) is FrozenBatchNorm for m in norms)
+    # And computes what the layers' own forward computes, in train() with gradients flowing: the same weights
+    # (pretrained-like BatchNorm statistics, prompts that act) through the reverted SyncBN of the plain path.
+    with torch.no_grad():
+        for m in norms:
+            m.running_mean.normal_(std=0.1)
+            m.running_var.uniform_(0.5, 2.0)
+            m.weight.normal_(1.0, 0.1)
+            m.bias.normal_(std=0.1)
+        for n, p in model.prompts.named_parameters():
+            if 'conv2' in n:
+                p.normal_(std=0.05)
+    own = revert_sync_batchnorm(ProTuningBackbone(backbone=dict(cfg), accel=False))
+    own.load_state_dict(model.state_dict())
+    assert not any(isinstance(m, FrozenBatchNorm) for m in own.modules())
+    x = torch.randn(2, 3, 64, 64)
+    outs = []
+    for m in (model.train(), own.train()):
+        xi = x.clone().requires_grad_()
+        out = m(xi)
+        sum((o ** 2).mean() for o in out).backward()
+        outs.append((out, xi.grad, {n: p.grad for n, p in m.prompts.named_parameters()}))
+    (out, gx, gp), (ref, gx_ref, gp_ref) = outs
+    assert_maps_close(out, ref)
+    assert_maps_close([gx, *gp.values()], [gx_ref, *gp_ref.values()])
 
 
 @pytest.mark.parametrize('with_cp', [False, True], ids=['plain', 'memory-mode'])
