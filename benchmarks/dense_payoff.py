@@ -115,6 +115,18 @@ def frozen_backbone_unchanged(checkpoint: Path, imagenet: Path) -> bool:
     return bool(shared) and all(torch.equal(inner[k], expected[k]) for k in shared)
 
 
+def coco_subset(ann_file: Path, size: int, work_dir: Path) -> Path:
+    """A COCO annotation file of the first ``size`` images of ``ann_file`` (in its order) and their objects."""
+    coco = json.loads(ann_file.read_text())
+    images = coco['images'][:size]
+    ids = {im['id'] for im in images}
+    subset = dict(coco, images=images, annotations=[a for a in coco['annotations'] if a['image_id'] in ids])
+    dst = (work_dir / f'{ann_file.stem}_first{size}.json').resolve()
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    dst.write_text(json.dumps(subset))
+    return dst
+
+
 def metrics_of(log_dir: Path, names: List[str]) -> Dict[str, float]:
     scalars = [json.loads(line) for line in (log_dir / 'vis_data' / 'scalars.json').read_text().splitlines()]
     found = {n: [s[n] for s in scalars if n in s] for n in names}
@@ -131,15 +143,19 @@ def run_cell(args: argparse.Namespace, task: str, label: str, seed: int, imagene
     run_dir = Path(args.work_dir) / task / label.replace(' ', '_').replace(',', '') / f'{args.iters}it_seed{seed}'
     data = args.data.rstrip('/') + '/'
     overrides = [f'train_cfg.max_iters={args.iters}', f'train_cfg.val_interval={args.iters}',
-                 f'randomness.seed={seed}', f'val_dataloader.dataset.indices={args.val_size}',
+                 f'randomness.seed={seed}',
+                 *([] if task == 'mask-rcnn' else [f'val_dataloader.dataset.indices={args.val_size}']),
                  f'train_dataloader.dataset.data_root={data}', f'val_dataloader.dataset.data_root={data}',
                  f'model.backbone.backbone.init_cfg.checkpoint={imagenet}', *options]
     # The decay must end with the run: the configs' schedules are written for their own max_iters, and
     # a poly decay left ending there would hold the rate at 0 for the rest of a longer run.
     overrides.append(f'param_scheduler.1.end={args.iters}')
     if task == 'mask-rcnn':
+        # CocoMetric scores every image of its annotation file, so a loader cut to the first N images
+        # (``indices``) would count the rest as missed objects: both read a file of the first N instead.
+        val_ann = coco_subset(Path(data) / 'annotations/instances_val.json', args.val_size, Path(args.work_dir))
         overrides += [f'param_scheduler.1.milestones=[{int(args.iters * 0.8)}]',
-                      f'val_evaluator.ann_file={data}annotations/instances_val.json']
+                      f'val_dataloader.dataset.ann_file={val_ann}', f'val_evaluator.ann_file={val_ann}']
     cmd = [sys.executable, 'tools/train.py', template.format(paradigm), '--work-dir', str(run_dir),
            '--cfg-options', *overrides]
     done = run_dir / 'result.json'

@@ -187,6 +187,29 @@ def test_coco_metric_scores_the_ground_truth_fed_back_as_perfect(data):
     assert result['coco/bbox_mAP'] == 1.0 and result['coco/segm_mAP'] == 1.0, result
 
 
+def test_dense_study_scores_a_validation_subset_against_that_subset_only(data, tmp_path):
+    """benchmarks/dense_payoff.py validates on the first N images: CocoMetric must not count the rest as missed."""
+    from mmdet.evaluation import CocoMetric
+
+    from benchmarks.dense_payoff import coco_subset
+    det = _det_dataset(data, 'val')
+    full_file = data / 'annotations/instances_val.json'
+    subset_file = coco_subset(full_file, 2, tmp_path)
+    assert [im['id'] for im in json.loads(subset_file.read_text())['images']] == \
+        [im['id'] for im in json.loads(full_file.read_text())['images'][:2]]
+    scores = {}
+    for name, ann_file in (('subset', subset_file), ('all', full_file)):
+        metric = CocoMetric(ann_file=str(ann_file), metric=['bbox'])
+        metric.dataset_meta = det.metainfo
+        for i in range(2):  # ground truth of the first two images fed back as predictions
+            gt = det[i]['data_samples'].gt_instances
+            metric.process({}, [dict(img_id=det[i]['data_samples'].img_id, ori_shape=det[i]['data_samples'].ori_shape,
+                                     pred_instances=dict(bboxes=gt.bboxes.tensor, scores=torch.ones(len(gt.labels)),
+                                                         labels=gt.labels))])
+        scores[name] = metric.evaluate(2)['coco/bbox_mAP']
+    assert scores['subset'] == 1.0 and scores['all'] < 1.0, scores
+
+
 def test_dataset_base_configs_read_it(data, tmp_path):
     """The documented set-up: a model's _base_ list with our data set file, data_root overridden."""
     from mmdet.registry import DATASETS as DET_DATASETS
