@@ -115,6 +115,38 @@ def frozen_backbone_unchanged(checkpoint: Path, imagenet: Path) -> bool:
     return bool(shared) and all(torch.equal(inner[k], expected[k]) for k in shared)
 
 
+def config_drift(command: List[str], run_dir: Path, paradigm: str) -> List[str]:
+    """What the config ``command`` resolves to today sets differently from the config the run dumped.
+
+    A cell is reused by its ``tools/train.py`` command, which names only the top config and the options:
+    an edit inside a base config since the run would otherwise go unnoticed. Keys the run added
+    (``work_dir``, ``launcher``, defaults the runner fills in) are not compared; nor is ``prompt_lr_mult``
+    for head retraining and full fine-tuning, which have no prompts to apply it to.
+    """
+    from mmengine.config import Config, DictAction
+
+    template = command[1]
+    dumped = run_dir / Path(template).name
+    if not dumped.is_file():
+        return [f'no {dumped.name} in {run_dir}']
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={})
+    options = parser.parse_args(command[command.index('--cfg-options'):]).cfg_options
+    fresh = Config.fromfile(ROOT / template)
+    fresh.merge_from_dict(options)
+    fresh = fresh.to_dict()
+    ran = Config.fromfile(dumped).to_dict()
+    ignored = {'work_dir'} | ({'prompt_lr_mult'} if paradigm != 'protuning' else set())
+
+    def differences(now, then, path: str) -> List[str]:
+        if isinstance(now, dict) and isinstance(then, dict):
+            return [d for k in now if path or k not in ignored
+                    for d in (differences(now[k], then[k], f'{path}{k}.') if k in then else [f'{path}{k} (new)'])]
+        return [] if now == then else [f'{path[:-1]}: {then!r} then, {now!r} now']
+
+    return differences(fresh, ran, '')
+
+
 def coco_subset(ann_file: Path, size: int, work_dir: Path) -> Path:
     """A COCO annotation file of the first ``size`` images of ``ann_file`` (in its order) and their objects."""
     coco = json.loads(ann_file.read_text())
@@ -160,8 +192,16 @@ def run_cell(args: argparse.Namespace, task: str, label: str, seed: int, imagene
            '--cfg-options', *overrides]
     done = run_dir / 'result.json'
     if done.is_file() and json.loads(done.read_text()).get('command') == cmd[1:]:
-        print(f'[dense_payoff] reusing {task} / {label} / seed {seed}', flush=True)
-        return json.loads(done.read_text())
+        vouched = json.loads(done.read_text()).get('vouched', {})  # path -> why the run had it (checked by hand)
+        drift = [d for d in config_drift(cmd[1:], run_dir, paradigm) if d.split(' ')[0].rstrip(':') not in vouched]
+        if not drift:
+            print(f'[dense_payoff] reusing {task} / {label} / seed {seed}', flush=True)
+            return json.loads(done.read_text())
+        # Same command, different config (a base config changed since): the record is not this cell's.
+        print(f'[dense_payoff] {task} / {label} / seed {seed}: the configs changed since the recorded run '
+              f'({"; ".join(drift)}); {"not reported" if args.report_only else "running it again"}', flush=True)
+        if not args.report_only:  # keep the old record beside the new one
+            done.rename(done.with_name(f'result.{time.strftime("%Y%m%d_%H%M%S")}.json'))
     if args.report_only:
         return {}
     print(f'[dense_payoff] {task} / {label} / seed {seed}: {" ".join(cmd[1:])}', flush=True)

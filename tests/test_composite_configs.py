@@ -49,3 +49,23 @@ def test_paradigms_train_what_they_say(scope, name):
     assert head_bb == pro_bb == 0 and prompts > 0
     assert pro == head + prompts
     assert full == head + full_bb and full_bb > prompts
+
+
+def test_the_study_reruns_a_cell_whose_base_config_changed(tmp_path):
+    """A cell is reused by its tools/train.py command, which does not show an edit inside a base config."""
+    from benchmarks.dense_payoff import config_drift
+    (tmp_path / 'base.py').write_text("model = dict(depth=2, width=8)\nprompt_lr_mult = 1.0\n")
+    top = tmp_path / 'top.py'
+    top.write_text("_base_ = ['./base.py']\nmodel = dict(width=16)\n")
+    run_dir = tmp_path / 'run'
+    run_dir.mkdir()
+    ran = Config.fromfile(str(top))
+    ran.merge_from_dict({'model.depth': 3, 'work_dir': str(run_dir), 'launcher': 'none'})  # as tools/train.py ran it
+    ran.dump(str(run_dir / 'top.py'))
+    command = ['tools/train.py', str(top), '--work-dir', str(run_dir), '--cfg-options', 'model.depth=3']
+    assert config_drift(command, run_dir, 'protuning') == []
+    (tmp_path / 'base.py').write_text("model = dict(depth=2, width=8)\nprompt_lr_mult = 10.0\n")
+    assert config_drift(command, run_dir, 'protuning') == ['prompt_lr_mult: 1.0 then, 10.0 now']
+    assert config_drift(command, run_dir, 'head') == []  # no prompts: the multiplier does not reach the run
+    top.write_text("_base_ = ['./base.py']\nmodel = dict(width=32, act='relu')\n")
+    assert sorted(config_drift(command, run_dir, 'head')) == ['model.act (new)', 'model.width: 16 then, 32 now']
