@@ -70,6 +70,9 @@ VARIANTS: Dict[str, List[str]] = {
     'pro lr×10': ['prompt_lr_mult=10.0', 'model.backbone.positions=levels'],  # the classification recipe (AdamW)
     'pro lr×3': ['prompt_lr_mult=3.0', 'model.backbone.positions=levels'],
     'pro lr×0.3': ['prompt_lr_mult=0.3', 'model.backbone.positions=levels'],
+    # Mask R-CNN's base rate (2e-4) is a fifth of UperNet's (1e-3): prompts at 5x train at UperNet's prompt rate.
+    'pro all stages lr×5': ['prompt_lr_mult=5.0', 'model.backbone.positions=all'],
+    'pro all stages lr×10': ['prompt_lr_mult=10.0', 'model.backbone.positions=all'],
     'pro head lr 3e-3, lr×3': ['optim_wrapper.optimizer.lr=0.003', 'prompt_lr_mult=3.0'],
     'pro β₀=0.1': ['model.backbone.prompt_cfg.beta_init=0.1'],
     'pro wd 0.05': ['optim_wrapper.optimizer.weight_decay=0.05'],
@@ -259,25 +262,30 @@ def markdown(cells: List[dict], args: argparse.Namespace) -> str:
         metrics = TASKS[task][1]
         head, full = best(rows, 'head', metrics[0]), best(rows, 'full', metrics[0])
         seeds = ', '.join(map(str, args.seeds))
+        gap_of = f' ({" / ".join(metrics)})' if len(metrics) > 1 else ''
         lines += [f'**{task}** (MobileNetV2 ImageNet; {args.iters} iterations, seeds {seeds}; '
                   f'{args.val_size} validation images; mean over the seeds run, ± half their range; gap closed: '
                   f'(Pro-tuning - head) / (full - head) with the best head ({head}) and full ({full}) run, '
                   f'means over the seeds all three ran)', '',
-                  '| run | ' + ' | '.join(metrics) + ' | seeds | gap closed | trainable params | '
+                  f'| run | {" | ".join(metrics)} | seeds | gap closed{gap_of} | trainable params | '
                   'frozen tensors unchanged | wall (s) |',
                   '| --- | ' + ' | '.join('---:' for _ in metrics) + ' | ---: | ---: | ---: | :---: | ---: |']
         for label, row in sorted(rows.items(), key=lambda kv: (list(PARADIGM_NAMES).index(kv[1]['paradigm']), kv[0])):
-            values = ' | '.join(f'{row["metrics"][m]:.2f}' + (f' ±{row["spread"][m] / 2:.2f}' if len(row['runs']) > 1
-                                                              else '') for m in metrics)
+            scale = {m: 100 if m.startswith('coco/') else 1 for m in metrics}  # CocoMetric's 0-1 as AP points
+            values = ' | '.join(f'{row["metrics"][m] * scale[m]:.2f}' + (
+                f' ±{row["spread"][m] * scale[m] / 2:.2f}' if len(row['runs']) > 1 else '') for m in metrics)
             gap = ''
             if head and full and row['paradigm'] == 'protuning':
                 # Paired: seeds draw crops and head initialisations, and moved head retraining by 2 mIoU.
-                by_seed = [{r['seed']: r['metrics'][metrics[0]] for r in rows[k]['runs']} for k in (label, head, full)]
-                shared = sorted(set.intersection(*(set(d) for d in by_seed)))
-                pro, h, f = (mean([d[s] for s in shared]) for d in by_seed) if shared else (0, 0, 0)
-                # A share of a gap only where full fine-tuning is above head retraining at all.
+                shared = sorted(set.intersection(*({r['seed'] for r in rows[k]['runs']} for k in (label, head, full))))
+                gaps = []
+                for m in metrics:  # one share per metric (box and mask AP can differ)
+                    pro, h, f = (mean([r['metrics'][m] for r in rows[k]['runs'] if r['seed'] in shared])
+                                 for k in (label, head, full)) if shared else (0, 0, 0)
+                    # A share of a gap only where full fine-tuning is above head retraining at all.
+                    gaps.append(f'{(pro - h) / (f - h):.0%}' if f > h else 'no gap')
                 gap = ('no shared seed' if not shared else
-                       (f'{(pro - h) / (f - h):.0%}' if f > h else 'no gap') + f' (seeds {", ".join(map(str, shared))})')
+                       ' / '.join(gaps) + f' (seeds {", ".join(map(str, shared))})')
             frozen = '' if row['paradigm'] == 'full' else ('yes' if row['frozen_ok'] else '**no**')
             params = f'{row["params"]:,}' if row['params'] else '?'
             seeds_run = ', '.join(str(r['seed']) for r in row['runs'])
@@ -307,18 +315,19 @@ def plot(cells: List[dict], args: argparse.Namespace, path: Path) -> None:
     colours = {'head': 'tab:grey', 'protuning': 'tab:red', 'full': 'tab:blue'}
     for col, task in enumerate(tasks):
         rows, metric = summary(cells, task), TASKS[task][1][0]
+        scale = 100 if metric.startswith('coco/') else 1
         ax = axes[0][col]
         for paradigm, colour in colours.items():
             label = best(rows, paradigm, metric)
             if label is None:
                 continue
             row = rows[label]
-            ax.scatter(row['params'], row['metrics'][metric], s=60, color=colour,
+            ax.scatter(row['params'], row['metrics'][metric] * scale, s=60, color=colour,
                        label=f'{PARADIGM_NAMES[paradigm]} ({len(row["runs"])} seed{"s" if len(row["runs"]) > 1 else ""})')
             # Each seed as a small dot beside the mean: the spread a reader needs to judge a gap.
-            ax.scatter([row['params']] * len(row['runs']), [r['metrics'][metric] for r in row['runs']], s=14,
+            ax.scatter([row['params']] * len(row['runs']), [r['metrics'][metric] * scale for r in row['runs']], s=14,
                        color=colour, alpha=0.45, marker='_' if len(row['runs']) > 1 else 'o')
-            ax.annotate(f'{row["metrics"][metric]:.1f}', (row['params'], row['metrics'][metric]),
+            ax.annotate(f'{row["metrics"][metric] * scale:.1f}', (row['params'], row['metrics'][metric] * scale),
                         textcoords='offset points', xytext=(6, 4), fontsize=8)
         ax.set_xscale('log')
         ax.set_xlabel('trainable parameters')
