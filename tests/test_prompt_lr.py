@@ -137,9 +137,12 @@ def test_every_dense_config_gets_the_dense_recipe():
     assert resolve_prompt_lr_mult(classification.prompt_lr_mult, 'AdamW') > 1
     paths = dense_configs()
     assert len(paths) > 40
+    # The one measured exception: the composite Mask R-CNN schedule's AdamW rate is a fifth of the
+    # segmentation study's, and its prompts need 10x (docs/dense_payoff.md).
+    measured = {ROOT / 'configs/detection/composite/mask-rcnn_mobilenetv2_fpn_protuning_composite-320.py': 10.0}
     for path in paths:
         cfg = Config.fromfile(str(path))
-        assert cfg.prompt_lr_mult == dense.prompt_lr_mult, path
+        assert cfg.prompt_lr_mult == measured.get(path, dense.prompt_lr_mult), path
         assert 'protuning_mm' in cfg.custom_imports['imports'], path
         assert cfg.runner_type == 'ProTuningRunner', path
         hooks = [h['type'] for h in cfg.custom_hooks]

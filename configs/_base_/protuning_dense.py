@@ -7,6 +7,7 @@
 # head trains on the prompted maps of every level at once, from the first step, so the prompts do not
 # need the extra rate a linear classifier on pooled features does. It is also what a config that only
 # imports the plugin and wraps its backbone gets (no runner needed).
+# Too slow where the heads' rate is low: the composite Mask R-CNN (AdamW 2e-4) needs 10x and sets it.
 # Not listed with protuning_runtime.py: each config imports the plugin itself (custom_imports), since
 # mmengine refuses a key set by two bases and some upstream bases set custom_imports.
 _base_ = ['./protuning_training.py']
