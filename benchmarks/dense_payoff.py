@@ -29,7 +29,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, Iterable, List, Optional
 
 import torch
 
@@ -118,13 +118,13 @@ def frozen_backbone_unchanged(checkpoint: Path, imagenet: Path) -> bool:
     return bool(shared) and all(torch.equal(inner[k], expected[k]) for k in shared)
 
 
-def config_drift(command: List[str], run_dir: Path, paradigm: str) -> List[str]:
+def config_drift(command: List[str], run_dir: Path, ignored: Iterable[str] = ()) -> List[str]:
     """What the config ``command`` resolves to today sets differently from the config the run dumped.
 
     A cell is reused by its ``tools/train.py`` command, which names only the top config and the options:
     an edit inside a base config since the run would otherwise go unnoticed. Keys the run added
-    (``work_dir``, ``launcher``, defaults the runner fills in) are not compared; nor is ``prompt_lr_mult``
-    for head retraining and full fine-tuning, which have no prompts to apply it to.
+    (``launcher``, defaults the runner fills in), ``work_dir`` and the dotted paths in ``ignored`` are
+    not compared.
     """
     from mmengine.config import Config, DictAction
 
@@ -139,13 +139,18 @@ def config_drift(command: List[str], run_dir: Path, paradigm: str) -> List[str]:
     fresh.merge_from_dict(options)
     fresh = fresh.to_dict()
     ran = Config.fromfile(dumped).to_dict()
-    ignored = {'work_dir'} | ({'prompt_lr_mult'} if paradigm != 'protuning' else set())
+    ignored = {'work_dir', *ignored}
+
+    absent = object()
 
     def differences(now, then, path: str) -> List[str]:
+        if path in ignored:
+            return []
+        if then is absent:
+            return [f'{path} (new)']
         if isinstance(now, dict) and isinstance(then, dict):
-            return [d for k in now if path or k not in ignored
-                    for d in (differences(now[k], then[k], f'{path}{k}.') if k in then else [f'{path}{k} (new)'])]
-        return [] if now == then else [f'{path[:-1]}: {then!r} then, {now!r} now']
+            return [d for k in now for d in differences(now[k], then.get(k, absent), f'{path}.{k}'.lstrip('.'))]
+        return [] if now == then else [f'{path}: {then!r} then, {now!r} now']
 
     return differences(fresh, ran, '')
 
@@ -195,8 +200,11 @@ def run_cell(args: argparse.Namespace, task: str, label: str, seed: int, imagene
            '--cfg-options', *overrides]
     done = run_dir / 'result.json'
     if done.is_file() and json.loads(done.read_text()).get('command') == cmd[1:]:
-        vouched = json.loads(done.read_text()).get('vouched', {})  # path -> why the run had it (checked by hand)
-        drift = [d for d in config_drift(cmd[1:], run_dir, paradigm) if d.split(' ')[0].rstrip(':') not in vouched]
+        # Not compared: keys a record vouches for (path -> why the run had it, checked by hand), and the
+        # prompt multiplier where there are no prompts to apply it to.
+        no_prompts = ['prompt_lr_mult'] if paradigm != 'protuning' else []
+        ignored = {*json.loads(done.read_text()).get('vouched', {}), *no_prompts}
+        drift = config_drift(cmd[1:], run_dir, ignored)
         if not drift:
             print(f'[dense_payoff] reusing {task} / {label} / seed {seed}', flush=True)
             return json.loads(done.read_text())
@@ -263,6 +271,7 @@ def markdown(cells: List[dict], args: argparse.Namespace) -> str:
         head, full = best(rows, 'head', metrics[0]), best(rows, 'full', metrics[0])
         seeds = ', '.join(map(str, args.seeds))
         gap_of = f' ({" / ".join(metrics)})' if len(metrics) > 1 else ''
+        scale = {m: 100 if m.startswith('coco/') else 1 for m in metrics}  # CocoMetric's 0-1 as AP points
         lines += [f'**{task}** (MobileNetV2 ImageNet; {args.iters} iterations, seeds {seeds}; '
                   f'{args.val_size} validation images; mean over the seeds run, ± half their range; gap closed: '
                   f'(Pro-tuning - head) / (full - head) with the best head ({head}) and full ({full}) run, '
@@ -271,21 +280,21 @@ def markdown(cells: List[dict], args: argparse.Namespace) -> str:
                   'frozen tensors unchanged | wall (s) |',
                   '| --- | ' + ' | '.join('---:' for _ in metrics) + ' | ---: | ---: | ---: | :---: | ---: |']
         for label, row in sorted(rows.items(), key=lambda kv: (list(PARADIGM_NAMES).index(kv[1]['paradigm']), kv[0])):
-            scale = {m: 100 if m.startswith('coco/') else 1 for m in metrics}  # CocoMetric's 0-1 as AP points
             values = ' | '.join(f'{row["metrics"][m] * scale[m]:.2f}' + (
                 f' ±{row["spread"][m] * scale[m] / 2:.2f}' if len(row['runs']) > 1 else '') for m in metrics)
             gap = ''
             if head and full and row['paradigm'] == 'protuning':
                 # Paired: seeds draw crops and head initialisations, and moved head retraining by 2 mIoU.
                 shared = sorted(set.intersection(*({r['seed'] for r in rows[k]['runs']} for k in (label, head, full))))
-                gaps = []
-                for m in metrics:  # one share per metric (box and mask AP can differ)
-                    pro, h, f = (mean([r['metrics'][m] for r in rows[k]['runs'] if r['seed'] in shared])
-                                 for k in (label, head, full)) if shared else (0, 0, 0)
-                    # A share of a gap only where full fine-tuning is above head retraining at all.
-                    gaps.append(f'{(pro - h) / (f - h):.0%}' if f > h else 'no gap')
-                gap = ('no shared seed' if not shared else
-                       ' / '.join(gaps) + f' (seeds {", ".join(map(str, shared))})')
+                gap = 'no shared seed'
+                if shared:
+                    gaps = []
+                    for m in metrics:  # one share per metric (box and mask AP can differ)
+                        pro, h, f = (mean([r['metrics'][m] for r in rows[k]['runs'] if r['seed'] in shared])
+                                     for k in (label, head, full))
+                        # A share of a gap only where full fine-tuning is above head retraining at all.
+                        gaps.append(f'{(pro - h) / (f - h):.0%}' if f > h else 'no gap')
+                    gap = ' / '.join(gaps) + f' (seeds {", ".join(map(str, shared))})'
             frozen = '' if row['paradigm'] == 'full' else ('yes' if row['frozen_ok'] else '**no**')
             params = f'{row["params"]:,}' if row['params'] else '?'
             seeds_run = ', '.join(str(r['seed']) for r in row['runs'])
